@@ -1,0 +1,1 @@
+"""Packaged data: the MOR crystallographic facts."""
