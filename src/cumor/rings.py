@@ -27,6 +27,10 @@ from cumor.framework import framework_facts, t_indices, t_o_t_edges
 
 Node = tuple[int, tuple[int, int, int]]  # (atom index, cell shift)
 
+#: Ring classes :func:`find_rings` produces on MOR (a test keeps this in sync), so a
+#: config can be checked without running the ring search.
+KNOWN_RING_LABELS = ("12", "8", "8.12", "8.8", "7.8", "6.12", "5.12", "5.8", "4.8")
+
 
 @dataclass(frozen=True)
 class Ring:

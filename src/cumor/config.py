@@ -1,0 +1,77 @@
+"""Config checks that a JSON schema cannot express, and the structure table.
+
+The workflow validates ``config/config.yaml`` against
+``workflow/schemas/config.schema.yaml`` (types, defaults, unknown keys) and then
+calls :func:`check_config` so that every mistake is reported before any job runs,
+with the offending key and value in the message.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cumor.models import GridPoint, model_grid
+from cumor.rings import KNOWN_RING_LABELS
+
+
+class ConfigError(ValueError):
+    """A config value that cannot work; the message names key and value."""
+
+
+def selected_models(config: dict) -> list[str]:
+    """Names of the models to run (``select.models``), in catalogue order."""
+    catalogue = config.get("models", {})
+    chosen = config.get("select", {}).get("models", "all")
+    if chosen == "all":
+        return list(catalogue)
+    unknown = [m for m in chosen if m not in catalogue]
+    if unknown:
+        raise ConfigError(
+            f"select.models: unknown model(s) {unknown}; the catalogue (models:) has "
+            f"{sorted(catalogue)}"
+        )
+    return list(chosen)
+
+
+def check_config(config: dict) -> None:
+    """Raise :class:`ConfigError` on the first value that cannot work.
+
+    Checks the selected models (known, grid ranges ordered, known ring labels)
+    and that at least one model is selected. Engine names and the force field are
+    checked by their own modules (:func:`cumor.engines.get_engine`,
+    :func:`cumor.relax.forcefield_from_config`).
+    """
+    names = selected_models(config)
+    if not names:
+        raise ConfigError("models: the catalogue is empty; nothing to run")
+    for name in names:
+        _check_model(name, config["models"][name])
+
+
+def _check_model(name: str, spec: dict) -> None:
+    key = f"models.{name}"
+    if spec["ring"] not in KNOWN_RING_LABELS:
+        raise ConfigError(
+            f"{key}.ring: unknown ring {spec['ring']!r}; known: {list(KNOWN_RING_LABELS)}"
+        )
+    cu_al = spec["grid"]["cu_al"]
+    if cu_al["min"] > cu_al["max"]:
+        raise ConfigError(
+            f"{key}.grid.cu_al: min {cu_al['min']} is larger than max {cu_al['max']}"
+        )
+    suffix = f"_{spec['n_cu']}Cu"
+    if not name.endswith(suffix):
+        raise ConfigError(f"{key}: n_cu is {spec['n_cu']} but the name does not end in {suffix!r}")
+
+
+def structure_table(config: dict) -> list[GridPoint]:
+    """Every (model, grid point) the config asks for, honouring ``select``."""
+    keep = config.get("select", {}).get("max_points_per_model")
+    table = []
+    for name in selected_models(config):
+        points = model_grid(name, config["models"][name])
+        if keep is not None and keep < len(points):
+            picks = np.unique(np.round(np.linspace(0, len(points) - 1, keep)).astype(int))
+            points = [points[i] for i in picks]
+        table.extend(points)
+    return table

@@ -1,0 +1,84 @@
+"""Reading and writing structures (extxyz) with their metadata in ``info``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ase.io
+from ase import Atoms
+
+from cumor.atomic_io import atomic_path
+
+#: Keys every structure file of the workflow carries in its info.
+REQUIRED_INFO = ("model", "point", "ring_class", "n_cu", "cu_al", "cu_indices", "fixed")
+#: Info keys that are labels: extxyz would read "12" as an int and "5.12" as a float.
+LABEL_INFO = ("model", "point", "ring_class", "ring")
+
+
+def write_structure(path: str | Path, atoms: Atoms) -> None:
+    """Write ``atoms`` to extxyz atomically (temporary name, then rename)."""
+    with atomic_path(path) as tmp:
+        ase.io.write(tmp, atoms, format="extxyz")
+
+
+def read_structure(path: str | Path) -> Atoms:
+    """Read a workflow structure file and check its metadata.
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be parsed or lacks a required info key; the message
+        names the file.
+    """
+    try:
+        atoms = ase.io.read(path, format="extxyz")
+    except Exception as err:  # ASE raises many types for a corrupt file
+        raise ValueError(f"{path}: not a readable extxyz structure ({err})") from err
+    missing = [k for k in REQUIRED_INFO if k not in atoms.info]
+    if missing:
+        raise ValueError(f"{path}: structure info lacks {missing}")
+    for key in LABEL_INFO:
+        if key in atoms.info:
+            atoms.info[key] = _label(atoms.info[key])
+    for key in ("n_cu", "al_index"):
+        if key in atoms.info:
+            atoms.info[key] = int(atoms.info[key])
+    for key in ("cu_al", "tilt"):
+        if key in atoms.info:
+            atoms.info[key] = float(atoms.info[key])
+    for key in ("cu_indices", "fixed"):
+        atoms.info[key] = [int(i) for i in _as_list(atoms.info[key])]
+    return atoms
+
+
+def _label(value) -> str:
+    # 12 -> "12", 5.12 -> "5.12" (repr of a float keeps the digits as written)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value.item() if hasattr(value, "item") else value)
+    return str(value)
+
+
+def _as_list(value):
+    # extxyz stores a one-element list as a scalar
+    try:
+        return list(value)
+    except TypeError:
+        return [value]
+
+
+#: Metadata carried from a structure into its spectrum and the data set.
+META_KEYS = (
+    "model", "point", "ring_class", "n_cu", "cu_al", "tilt", "ring",
+    "relax_energy_initial", "relax_energy_final", "relax_n_steps", "relax_converged",
+    "relax_max_displacement", "relax_seconds",
+)
+
+
+def structure_meta(atoms: Atoms) -> dict:
+    """The structure's metadata as plain Python values (JSON-safe)."""
+    meta = {}
+    for key in META_KEYS:
+        if key in atoms.info:
+            value = atoms.info[key]
+            meta[key] = value.item() if hasattr(value, "item") else value
+    return meta

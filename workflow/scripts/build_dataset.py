@@ -1,0 +1,10 @@
+"""Snakemake script: collect every spectrum into one parquet table (rule `dataset`)."""
+
+from cumor.dataset import build_dataset, write_dataset
+from cumor.joblog import job_log
+
+with job_log(snakemake.log[0]) as log:  # noqa: F821 (snakemake injects it)
+    table = build_dataset(list(snakemake.input.spectra))  # noqa: F821
+    write_dataset(snakemake.output.table, table)  # noqa: F821
+    log.info("data set: %d spectra, %d columns", len(table), table.shape[1])
+    log.info("spectra per class:\n%s", table["ring_class"].value_counts().to_string())
