@@ -45,7 +45,10 @@ def class_labels(table: pd.DataFrame) -> list[str]:
 
 
 def run_paper_protocol(
-    table: pd.DataFrame, ml: dict, log: Callable[[str], None] | None = None
+    table: pd.DataFrame,
+    ml: dict,
+    log: Callable[[str], None] | None = None,
+    n_threads: int | None = 1,
 ) -> ProtocolResult:
     """Split, train and evaluate the paper's MLP on a spectra table.
 
@@ -58,6 +61,8 @@ def run_paper_protocol(
         batch_size, seed, log_every).
     log : callable, optional
         Receives progress lines.
+    n_threads : int, optional
+        Torch threads. Results are bit-identical only for the same thread count.
 
     Returns
     -------
@@ -71,7 +76,7 @@ def run_paper_protocol(
         X[train_idx], y[train_idx], X[test_idx], y[test_idx],
         n_hidden=ml["hidden"], epochs=ml["epochs"], lr=ml["lr"], dropout=ml["dropout"],
         batch_size=ml["batch_size"], seed=ml["seed"], classes=labels,
-        log_every=ml["log_every"], log=log,
+        log_every=ml["log_every"], log=log, n_threads=n_threads,
     )
     metrics = {
         "protocol": "paper: random stratified split of all spectra",
@@ -81,6 +86,7 @@ def run_paper_protocol(
         "test": classification_metrics(y[test_idx], predict(result.model, X[test_idx]), labels),
         "training_seconds": result.seconds,
         "settings": dict(ml),
+        "n_threads": n_threads,
     }
     confusion = normalised_confusion_matrix(y[test_idx], predict(result.model, X[test_idx]), labels)
     metrics["confusion_matrix"] = {"labels": labels, "rows_true_cols_pred": confusion.tolist()}

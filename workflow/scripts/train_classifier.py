@@ -11,7 +11,9 @@ from cumor.protocol import run_paper_protocol, write_json
 with job_log(snakemake.log[0]) as log:  # noqa: F821 (snakemake injects it)
     out = snakemake.output  # noqa: F821
     table = pd.read_parquet(snakemake.input.table)  # noqa: F821
-    result = run_paper_protocol(table, dict(snakemake.params.ml), log=log.info)  # noqa: F821
+    result = run_paper_protocol(
+        table, dict(snakemake.params.ml), log=log.info, n_threads=snakemake.threads  # noqa: F821
+    )
     with atomic_path(out.history) as tmp:
         result.train.history.to_csv(tmp, index=False)
     save_model(
