@@ -8,6 +8,8 @@ rule dataset:
             category="Data set",
             caption="../report/dataset.rst",
         ),
+    conda:
+        "../../envs/structures.yaml"
     log:
         f"{RESULTS}/logs/dataset/{{engine}}.log",
     script:

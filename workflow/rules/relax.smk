@@ -9,6 +9,8 @@ rule relax:
         fmax=config["relax"]["fmax"],
         max_steps=config["relax"]["max_steps"],
         lammps_log=lambda wc: f"{RESULTS}/logs/relax/{wc.model}/{wc.point}.lammps.log",
+    conda:
+        "../../envs/relax.yaml"
     log:
         f"{RESULTS}/logs/relax/{{model}}/{{point}}.log",
     benchmark:

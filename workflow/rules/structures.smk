@@ -5,6 +5,8 @@ rule structure:
     params:
         spec=model_spec,
         point=grid_point,
+    conda:
+        "../../envs/structures.yaml"
     log:
         f"{RESULTS}/logs/structure/{{model}}/{{point}}.log",
     script:

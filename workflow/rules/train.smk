@@ -14,6 +14,8 @@ rule train:
         confusion_pdf=f"{RESULTS}/figures/confusion_matrix_{{engine}}.pdf",
     params:
         ml=config["ml"],
+    conda:
+        "../../envs/ml.yaml"
     log:
         f"{RESULTS}/logs/train/{{engine}}.log",
     benchmark:

@@ -9,6 +9,8 @@ rule xanes:
         settings=lambda wc: config["xanes"].get(wc.engine, {}),
         energy_grid=config["xanes"]["energy_grid"],
         workdir=lambda wc: f"{RESULTS}/work/{wc.engine}/{wc.model}/{wc.point}",
+    conda:
+        "../../envs/xanes.yaml"
     log:
         f"{RESULTS}/logs/xanes/{{engine}}/{{model}}/{{point}}.log",
     benchmark:

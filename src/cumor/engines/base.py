@@ -1,0 +1,344 @@
+"""Engine-independent pieces: the engine interface, clusters, averaging.
+
+A *spectrum engine* turns one absorbing atom of a structure into one
+absorption spectrum (:class:`SpectrumEngine.compute`).  Everything that does
+not depend on the engine lives here: cutting a spherical cluster out of a
+periodic structure (:func:`cluster_around`) and the site-averaged,
+normalised spectrum of a structure (:func:`compute_average_spectrum`).
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import itertools
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+
+from cumor import normalise
+
+__all__ = [
+    "EngineError",
+    "AbsorberSpectrum",
+    "SpectrumEngine",
+    "cluster_around",
+    "compute_average_spectrum",
+]
+
+
+class EngineError(RuntimeError):
+    """A spectrum calculation failed or produced unusable output.
+
+    The message always ends with the work directory and, when known, the
+    log file, so that a failed workflow job points straight at the evidence.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong.
+    workdir : path-like, optional
+        Directory of the failed calculation.
+    log_path : path-like, optional
+        Log file worth reading first.
+    """
+
+    def __init__(self, message: str, workdir=None, log_path=None):
+        self.workdir = Path(workdir) if workdir is not None else None
+        self.log_path = Path(log_path) if log_path is not None else None
+        parts = [message]
+        if self.workdir is not None:
+            parts.append(f"work dir: {self.workdir}")
+        if self.log_path is not None:
+            parts.append(f"log: {self.log_path}")
+        super().__init__("\n  ".join(parts))
+
+
+@dataclasses.dataclass
+class AbsorberSpectrum:
+    """Raw spectrum of one absorbing atom, as produced by an engine.
+
+    Attributes
+    ----------
+    energy : numpy.ndarray
+        Absolute photon energies (eV), strictly increasing.
+    mu : numpy.ndarray
+        Absorption (engine units, not yet normalised), same length.
+    absorber : int
+        Index of the absorbing atom in the structure given to the engine.
+    seconds : float
+        Wall time of the calculation.
+    meta : dict
+        Engine-specific details (settings used, cluster size, timings...).
+    """
+
+    energy: np.ndarray
+    mu: np.ndarray
+    absorber: int
+    seconds: float
+    meta: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        self.energy = np.asarray(self.energy, dtype=float)
+        self.mu = np.asarray(self.mu, dtype=float)
+        if self.energy.ndim != 1 or self.energy.shape != self.mu.shape:
+            raise ValueError(
+                f"energy and mu must be 1-D with equal length, got "
+                f"{self.energy.shape} and {self.mu.shape}"
+            )
+
+
+class SpectrumEngine(abc.ABC):
+    """Interface of a spectrum engine (FEFF, FDMNES, ...).
+
+    Subclasses set :attr:`name`, take their settings dict in ``__init__``
+    and implement :meth:`compute`.  They are created through
+    :func:`cumor.engines.get_engine`.
+    """
+
+    #: Registry name of the engine, e.g. ``"feff"``.
+    name: str = ""
+
+    @abc.abstractmethod
+    def compute(self, atoms: Atoms, absorber: int, workdir: Path) -> AbsorberSpectrum:
+        """Spectrum of atom ``absorber`` of ``atoms``.
+
+        Parameters
+        ----------
+        atoms : ase.Atoms
+            Whole structure (periodic or not).
+        absorber : int
+            Index of the absorbing atom.
+        workdir : pathlib.Path
+            Directory for the engine's files; created if missing.
+
+        Returns
+        -------
+        AbsorberSpectrum
+
+        Raises
+        ------
+        EngineError
+            If the calculation fails or its output is unusable.
+        """
+
+
+def _image_range(cell: np.ndarray, pbc: np.ndarray, radius: float) -> list[range]:
+    """Lattice translations needed to find every atom within ``radius``.
+
+    Along a periodic axis ``i`` the lattice planes are ``h_i = 1/|b_i|``
+    apart (``b_i`` reciprocal vectors without 2*pi).  With fractional
+    displacements wrapped into [-0.5, 0.5), an atom within ``radius`` needs
+    ``|n_i| <= radius/h_i + 0.5``.  This also covers cells smaller than the
+    cluster, where a plain minimum-image convention is not enough.
+
+    Parameters
+    ----------
+    cell : numpy.ndarray
+        3x3 cell matrix (rows are lattice vectors).
+    pbc : numpy.ndarray
+        Three booleans.
+    radius : float
+        Cluster radius (Angstrom).
+
+    Returns
+    -------
+    list of range
+        One range of integer translations per axis (``range(0, 1)`` for
+        non-periodic axes).
+    """
+    reciprocal = np.linalg.inv(cell).T
+    ranges = []
+    for axis in range(3):
+        if pbc[axis]:
+            spacing = 1.0 / np.linalg.norm(reciprocal[axis])
+            nmax = int(np.ceil(radius / spacing + 0.5))
+            ranges.append(range(-nmax, nmax + 1))
+        else:
+            ranges.append(range(0, 1))
+    return ranges
+
+
+def cluster_around(atoms: Atoms, absorber: int, radius: float) -> Atoms:
+    """Spherical, non-periodic cluster centred on one atom.
+
+    Every atom (including periodic images along the periodic axes of
+    ``atoms.pbc``) whose distance from the absorber is ``<= radius`` is
+    kept.  The absorber comes first, at the origin; the other atoms follow
+    sorted by distance (ties keep the order of the original indices, so the
+    result is deterministic).
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        Structure; positions need not be wrapped into the cell.
+    absorber : int
+        Index of the central atom.
+    radius : float
+        Cluster radius (Angstrom), > 0.
+
+    Returns
+    -------
+    ase.Atoms
+        Cluster with ``pbc=False`` and no cell.  ``cluster.arrays
+        ["source_index"]`` holds the index in ``atoms`` of every cluster atom
+        and ``cluster.info["absorber_index"]`` the absorber's index.
+
+    Raises
+    ------
+    ValueError
+        If ``radius`` is not positive, ``absorber`` is out of range, or a
+        periodic axis has a degenerate cell vector.
+    """
+    n_atoms = len(atoms)
+    if not radius > 0:
+        raise ValueError(f"cluster radius must be positive, got {radius}")
+    if not -n_atoms <= absorber < n_atoms:
+        raise ValueError(f"absorber index {absorber} out of range for {n_atoms} atoms")
+    absorber = absorber % n_atoms
+    pbc = np.asarray(atoms.pbc, dtype=bool)
+    positions = atoms.get_positions()
+    displacement = positions - positions[absorber]
+
+    if pbc.any():
+        cell = atoms.cell.complete().array  # fills non-periodic axes so inv() works
+        if abs(np.linalg.det(cell)) < 1e-8:
+            raise ValueError("cell is degenerate; cannot build periodic images")
+        # Wrap displacements into [-0.5, 0.5) along periodic axes so the
+        # image range of _image_range is sufficient.
+        frac = displacement @ np.linalg.inv(cell)
+        frac[:, pbc] -= np.floor(frac[:, pbc] + 0.5)
+        displacement = frac @ cell
+        shifts = np.array(list(itertools.product(*_image_range(cell, pbc, radius))))
+        vectors = (displacement[None, :, :] + (shifts @ cell)[:, None, :]).reshape(-1, 3)
+        sources = np.tile(np.arange(n_atoms), len(shifts))
+    else:
+        vectors = displacement
+        sources = np.arange(n_atoms)
+
+    dist = np.linalg.norm(vectors, axis=1)
+    keep = dist <= radius
+    # The absorber itself is the (only) zero vector from its own source.
+    is_centre = (sources == absorber) & (dist < 1e-8)
+    keep &= ~is_centre
+    order = np.lexsort((sources[keep], dist[keep]))  # by distance, then index
+    kept_vectors = vectors[keep][order]
+    kept_sources = sources[keep][order]
+
+    numbers = np.concatenate(([atoms.numbers[absorber]], atoms.numbers[kept_sources]))
+    cluster = Atoms(
+        numbers=numbers,
+        positions=np.vstack([np.zeros((1, 3)), kept_vectors]),
+        pbc=False,
+    )
+    cluster.arrays["source_index"] = np.concatenate(([absorber], kept_sources))
+    cluster.info["absorber_index"] = int(absorber)
+    return cluster
+
+
+def _absorber_spectrum_on_grid(spectrum, grid, workdir):
+    """Normalise one engine spectrum and put it on the E0-relative grid.
+
+    Parameters
+    ----------
+    spectrum : AbsorberSpectrum
+        Raw engine output.
+    grid : numpy.ndarray
+        Energies relative to E0 (eV).
+    workdir : pathlib.Path
+        The absorber's directory, named in errors.
+
+    Returns
+    -------
+    e0 : float
+        Absolute edge energy (eV).
+    mu : numpy.ndarray
+        Normalised mu on ``grid``.
+
+    Raises
+    ------
+    EngineError
+        If the spectrum cannot be normalised or does not cover the grid.
+    """
+    try:
+        e0 = normalise.find_e0(spectrum.energy, spectrum.mu)
+        norm = normalise.normalise_spectrum(spectrum.energy, spectrum.mu, e0)
+        return e0, normalise.to_relative_grid(spectrum.energy, norm, e0, grid)
+    except ValueError as exc:
+        raise EngineError(
+            f"spectrum of absorber {spectrum.absorber} is unusable: {exc}", workdir
+        ) from exc
+
+
+def compute_average_spectrum(
+    atoms: Atoms,
+    engine: SpectrumEngine,
+    workdir: Path,
+    energy_grid,
+    absorber_symbol: str = "Cu",
+) -> dict:
+    """Site-averaged normalised spectrum over every absorber of one element.
+
+    Each absorber is computed in its own subdirectory
+    ``workdir/<symbol><index>`` (e.g. ``Cu144``), normalised
+    (:func:`cumor.normalise.find_e0`,
+    :func:`cumor.normalise.normalise_spectrum`), interpolated onto
+    ``energy_grid`` relative to *its own* E0, and the results are averaged
+    with equal weights.  Aligning on each site's E0 compares spectral shapes;
+    the absolute E0 per site is returned separately.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        Structure.
+    engine : SpectrumEngine
+        Engine to run.
+    workdir : pathlib.Path
+        Parent directory for the per-absorber calculations.
+    energy_grid : array_like
+        Energies relative to E0 (eV), e.g. from
+        :func:`cumor.normalise.energy_grid`.
+    absorber_symbol : str, optional
+        Element whose atoms are absorbers (default ``"Cu"``).
+
+    Returns
+    -------
+    dict
+        ``energy`` (the grid, ndarray), ``mu`` (averaged normalised mu,
+        ndarray), ``e0`` (list of float, absolute eV per absorber),
+        ``seconds`` (list of float per absorber), ``absorbers`` (list of
+        int, atom indices).
+
+    Raises
+    ------
+    EngineError
+        If ``atoms`` has no ``absorber_symbol`` atom, or any absorber fails.
+    """
+    workdir = Path(workdir)
+    grid = np.asarray(energy_grid, dtype=float)
+    symbols = atoms.get_chemical_symbols()
+    absorbers = [i for i, s in enumerate(symbols) if s == absorber_symbol]
+    if not absorbers:
+        raise EngineError(
+            f"structure {atoms.get_chemical_formula()} has no {absorber_symbol} atom "
+            f"to use as absorber",
+            workdir,
+        )
+
+    e0s, seconds, curves = [], [], []
+    for index in absorbers:
+        site_dir = workdir / f"{absorber_symbol}{index}"
+        spectrum = engine.compute(atoms, index, site_dir)
+        e0, curve = _absorber_spectrum_on_grid(spectrum, grid, site_dir)
+        e0s.append(e0)
+        seconds.append(float(spectrum.seconds))
+        curves.append(curve)
+
+    return {
+        "energy": grid,
+        "mu": np.mean(curves, axis=0),
+        "e0": e0s,
+        "seconds": seconds,
+        "absorbers": absorbers,
+    }
