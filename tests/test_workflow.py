@@ -14,10 +14,11 @@ ROOT = Path(__file__).parents[1]
 
 
 def _copy_workflow(dest: Path) -> Path:
-    """A user's checkout in miniature: Snakefile, workflow/ and config/."""
+    """A user's checkout in miniature: Snakefile, workflow/, config/ and envs/."""
     shutil.copy(ROOT / "Snakefile", dest / "Snakefile")
     shutil.copytree(ROOT / "workflow", dest / "workflow")
     shutil.copytree(ROOT / "config", dest / "config")
+    shutil.copytree(ROOT / "envs", dest / "envs")
     return dest
 
 
