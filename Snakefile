@@ -1,5 +1,6 @@
 # Cu-MOR XANES + machine learning: where do Cu centres sit in mordenite?
-# Stages: structure -> relax -> xanes -> dataset -> train. See README.md.
+# Stages: structure -> relax -> xanes (+ oxide references) -> dataset -> augment ->
+# train / CV / leakage-free protocols / ensemble / UMAP -> results table. See README.md.
 
 from snakemake.utils import min_version
 
@@ -13,8 +14,10 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/structures.smk"
 include: "workflow/rules/relax.smk"
 include: "workflow/rules/xanes.smk"
+include: "workflow/rules/references.smk"
 include: "workflow/rules/dataset.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/ml.smk"
 
 
 rule all:

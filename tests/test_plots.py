@@ -46,3 +46,15 @@ def test_plot_f1_history(tmp_path):
     hist["f1_test"] = np.nan
     plots.plot_f1_history(hist, [tmp_path / "f1_train_only.png"])
     assert (tmp_path / "f1_train_only.png").stat().st_size > 0
+
+
+def test_plot_umap(tmp_path):
+    rng = np.random.default_rng(0)
+    labels = np.repeat(LABELS, 5)
+    oxide = np.tile(["none", "CuO", "Cu2O", "none", "CuO"], 6)
+    paths = [tmp_path / "out" / "umap.png", tmp_path / "out" / "umap.pdf"]
+    plots.plot_umap(rng.random((30, 2)), labels, paths, class_order=LABELS, markers=oxide,
+                    title="UMAP")
+    _check_written(paths)
+    with pytest.raises(ValueError, match="embedding"):
+        plots.plot_umap(rng.random((30, 3)), labels, paths)

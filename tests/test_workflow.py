@@ -69,6 +69,20 @@ def test_unknown_class_fails_before_any_job(checkout):
     assert "5.13" in run.stdout + run.stderr
 
 
+def test_measured_spectra_are_scheduled(checkout):
+    """Files under measured.spectra get a classify_measured job; equal stems are an error."""
+    shutil.copy(ROOT / "tests" / "data" / "measured" / "feff_5.12_1Cu_p000.dat",
+                checkout / "sample.dat")
+    (checkout / "measured.yaml").write_text("measured:\n  spectra: [sample.dat]\n")
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "measured.yaml")
+    assert run.returncode == 0, run.stderr
+    assert "rule classify_measured" in run.stdout
+    assert "results/test/measured/feff/sample.json" in run.stdout
+    (checkout / "measured.yaml").write_text("measured:\n  spectra: [a/s.dat, b/s.dat]\n")
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "measured.yaml")
+    assert run.returncode != 0 and "two files named 's'" in run.stdout + run.stderr
+
+
 @pytest.mark.slow
 def test_test_config_end_to_end(checkout):
     """The whole chain for real: structures -> LAMMPS -> FEFF10 -> data set -> MLP."""
@@ -90,3 +104,75 @@ def test_test_config_end_to_end(checkout):
     np.testing.assert_allclose(cm.sum(axis=1), 1.0)
     for suffix in ("png", "pdf"):
         assert (results / "figures" / f"confusion_matrix_feff.{suffix}").stat().st_size > 0
+    _check_ml_outputs(checkout, results, table)
+
+
+#: Rules that may run when only ML settings change.
+ML_RULES = {"augment", "umap", "train", "cross_validate", "base_split", "leave_models_out",
+            "ensemble", "ml_table", "classify_measured", "all"}
+
+
+def _scheduled_rules(stdout: str) -> set[str]:
+    """Rule names from the 'Job stats' table of `snakemake -n --quiet rules`."""
+    lines = stdout.split("Job stats:", 1)[1].splitlines()
+    rules = set()
+    for line in lines[3:]:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        rules.add(parts[0])
+    return rules
+
+
+def _check_ml_outputs(checkout: Path, results: Path, table: pd.DataFrame) -> None:
+    """Oxide references, augmentation, both protocols, figures, ensemble, reruns."""
+    for oxide in ("CuO", "Cu2O"):
+        ref = json.loads((results / "references" / "feff" / f"{oxide}.json").read_text())
+        assert ref["meta"]["reference"] == oxide and ref["absorbers"] == [0]
+        assert np.isfinite(ref["mu"]).all() and len(ref["mu"]) == len(ref["energy"])
+
+    aug = pd.read_parquet(results / "dataset" / "augmented_feff.parquet")
+    assert len(aug) == 7 * len(table) == 168  # N + 2 oxides x 3 fractions x N
+    assert aug["oxide"].value_counts().to_dict() == {"none": 24, "CuO": 72, "Cu2O": 72}
+    assert sorted(aug["fraction"].unique()) == [0.0, 0.25, 0.5, 0.75]
+    assert set(aug["base_id"]) == set(table["structure_id"])
+
+    summary = pd.read_csv(results / "ml" / "feff" / "summary.csv")
+    protocols = summary["protocol"]
+    assert protocols.str.startswith("paper").sum() == 5  # MLP, 3 baselines, CV
+    assert protocols.str.contains("split base spectra").any()
+    assert protocols.str.contains("leave models out").any()
+    assert {"f1_macro", "f1_weighted", "paper_f1"} <= set(summary.columns)
+    assert summary[["f1_macro", "f1_weighted"]].notna().all().all()
+    assert set(summary["paper_f1"].dropna()) == {0.966, 0.80, 0.65, 0.79, 0.89}
+    assert "0.966" in (results / "ml" / "feff" / "summary.md").read_text()
+    split = json.loads((results / "ml" / "feff" / "base_split.json").read_text())
+    assert split["overlap_base_ids"] == 0 and split["n_train"] + split["n_test"] == 168
+    cv = json.loads((results / "ml" / "feff" / "cv.json").read_text())
+    assert cv["n_folds"] == 4  # 4 spectra per class in the test config
+    assert "4 folds instead of 10" in (results / "logs" / "cross_validate" / "feff.log").read_text()
+    # 168 spectra > 100: the paper's n_neighbors is used as is (capped only below 101)
+    assert "'n_neighbors': 100" in (results / "logs" / "umap" / "feff.log").read_text()
+
+    for name in ("f1_history_feff", "umap_feff", "confusion_matrix_feff"):
+        for suffix in ("png", "pdf"):
+            assert (results / "figures" / f"{name}.{suffix}").stat().st_size > 0
+    ens = json.loads((results / "ml" / "feff" / "ensemble.json").read_text())
+    assert len(ens["seeds"]) == 2
+    assert (results / "ml" / "feff" / "ensemble.pt").stat().st_size > 0
+
+    # Changing only ML settings must not rerun structure/relax/xanes/reference jobs...
+    (checkout / "ml_only.yaml").write_text(
+        "ml:\n  epochs: 50\n  cv_folds: 3\n  ensemble: {size: 3}\n  umap: {min_dist: 0.5}\n"
+        "  augment: {fractions: [0.5]}\n")
+    run = _snakemake(checkout, "-n", "--quiet", "rules", "--configfile", "config/test.yaml",
+                     "ml_only.yaml")
+    assert run.returncode == 0, run.stderr
+    scheduled = _scheduled_rules(run.stdout)
+    assert scheduled and scheduled <= ML_RULES, scheduled
+    # ...while a spectrum setting does (the check can see spectrum reruns).
+    (checkout / "xanes_change.yaml").write_text("xanes:\n  feff: {s02: 0.9}\n")
+    run = _snakemake(checkout, "-n", "--quiet", "rules", "--configfile", "config/test.yaml",
+                     "xanes_change.yaml")
+    assert run.returncode == 0, run.stderr
+    assert {"xanes", "reference_spectrum"} <= _scheduled_rules(run.stdout)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cumor.models import GridPoint, model_grid
+from cumor.models import GridPoint, grid_segments, model_grid
 from cumor.rings import KNOWN_RING_LABELS
 
 
@@ -54,11 +54,20 @@ def _check_model(name: str, spec: dict) -> None:
         raise ConfigError(
             f"{key}.ring: unknown ring {spec['ring']!r}; known: {list(KNOWN_RING_LABELS)}"
         )
-    cu_al = spec["grid"]["cu_al"]
-    if cu_al["min"] > cu_al["max"]:
-        raise ConfigError(
-            f"{key}.grid.cu_al: min {cu_al['min']} is larger than max {cu_al['max']}"
-        )
+    for k, segment in enumerate(grid_segments(spec["grid"])):
+        where = f"{key}.grid" + (f".segments[{k}]" if "segments" in spec["grid"] else "")
+        cu_al = segment["cu_al"]
+        if cu_al["min"] > cu_al["max"]:
+            raise ConfigError(
+                f"{where}.cu_al: min {cu_al['min']} is larger than max {cu_al['max']}"
+            )
+    for ring_key in ("al2_ring",):
+        if ring_key in spec and spec[ring_key] not in KNOWN_RING_LABELS:
+            raise ConfigError(
+                f"{key}.{ring_key}: unknown ring {spec[ring_key]!r}; known: {list(KNOWN_RING_LABELS)}"
+            )
+    if spec["n_cu"] > 1 and "separation" not in spec and "al2_ring" not in spec:
+        raise ConfigError(f"{key}: n_cu {spec['n_cu']} needs `separation` or `al2_ring` for the second Al")
     suffix = f"_{spec['n_cu']}Cu"
     if not name.endswith(suffix):
         raise ConfigError(f"{key}: n_cu is {spec['n_cu']} but the name does not end in {suffix!r}")

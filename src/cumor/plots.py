@@ -103,3 +103,118 @@ def plot_f1_history(
     if title:
         ax.set_title(title)
     _save(fig, paths)
+
+
+#: Colours of the ring classes, fixed so every figure uses the same ones.
+CLASS_COLOURS = {
+    "12": "#1f77b4", "8": "#ff7f0e", "8.12": "#2ca02c",
+    "8.8": "#d62728", "6.12": "#9467bd", "5.12": "#8c564b",
+}
+
+
+def _class_colour(label, i: int = 0) -> str:
+    return CLASS_COLOURS.get(str(label), f"C{i % 10}")
+
+
+def plot_umap(
+    embedding: np.ndarray,
+    labels: Sequence,
+    paths: Iterable[str | os.PathLike],
+    class_order: Sequence | None = None,
+    markers: Sequence | None = None,
+    title: str | None = None,
+) -> None:
+    """Scatter plot of a 2-D embedding coloured by class (the paper's Fig. 5).
+
+    Parameters
+    ----------
+    embedding : numpy.ndarray, shape (n, 2)
+    labels : sequence, length n
+        Class of every point.
+    paths : iterable of path-like
+        Every file to write.
+    class_order : sequence, optional
+        Legend order (default: sorted unique labels).
+    markers : sequence, length n, optional
+        A group per point (e.g. the oxide of an augmented spectrum) drawn with
+        different marker shapes.
+    title : str, optional
+    """
+    embedding = np.asarray(embedding, float)
+    labels = np.asarray(labels).astype(str)
+    if embedding.ndim != 2 or embedding.shape[1] != 2 or len(embedding) != len(labels):
+        raise ValueError(f"need an (n, 2) embedding and n labels, got {embedding.shape} "
+                         f"and {len(labels)}")
+    order = [str(c) for c in (class_order or sorted(set(labels)))]
+    groups = np.asarray(markers).astype(str) if markers is not None else np.full(len(labels), "")
+    # base spectra ("none" / "") first, so they get circles
+    shapes = dict(zip(sorted(set(groups), key=lambda g: (g not in ("none", ""), g)), "o^sDv<>p"))
+    fig = Figure(figsize=(5.5, 4.5))
+    ax = fig.add_subplot()
+    size = max(2.0, min(20.0, 4000.0 / max(len(labels), 1)))
+    for i, c in enumerate(order):
+        for g, shape in shapes.items():
+            sel = (labels == c) & (groups == g)
+            if sel.any():
+                ax.scatter(embedding[sel, 0], embedding[sel, 1], s=size, marker=shape,
+                           color=_class_colour(c, i), alpha=0.7, linewidths=0,
+                           label=c if g == next(iter(shapes)) else None)
+    ax.set_xlabel("UMAP 1")
+    ax.set_ylabel("UMAP 2")
+    ax.legend(title="class", fontsize=8, markerscale=2.0 * 20.0 / size if size < 20 else 1.0,
+              loc="best")
+    if len(shapes) > 1:
+        ax.text(0.99, 0.01, "markers: " + ", ".join(f"{shape} {g}" for g, shape in shapes.items()),
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=7)
+    if title:
+        ax.set_title(title)
+    _save(fig, paths)
+
+
+def plot_measured(
+    result: dict,
+    nearest: Sequence[tuple],
+    paths: Iterable[str | os.PathLike],
+    title: str | None = None,
+) -> None:
+    """A classified measured spectrum over its nearest training spectra.
+
+    Parameters
+    ----------
+    result : dict
+        From :func:`cumor.measured.classify_spectrum` (``energy_grid``,
+        ``features``, ``classes``, ``probability``, ``spread``, ``predicted``,
+        ``shift_check``).
+    nearest : sequence of (id, class, spectrum)
+        Training spectra to draw under the measured one.
+    paths : iterable of path-like
+    title : str, optional
+    """
+    grid = np.asarray(result["energy_grid"], float)
+    fig = Figure(figsize=(9.0, 3.8))
+    ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.0, 1.0]})
+    classes = list(result["classes"])
+    for k, (sid, cls, mu) in enumerate(nearest):
+        ax.plot(grid, mu, lw=0.9, alpha=0.7, color=_class_colour(cls, classes.index(cls)
+                                                                  if cls in classes else k),
+                label=f"{sid} ({cls})")
+    ax.plot(grid, result["features"], color="black", lw=1.8, label="input spectrum")
+    offset = float(result.get("energy_offset", 0.0))
+    ax.set_xlabel("E - E0 (eV)" + (f", input shifted by {offset:+g} eV" if offset else ""))
+    ax.set_ylabel("normalised mu")
+    ax.legend(fontsize=6, loc="lower right")
+    ax.grid(alpha=0.3)
+    p = [result["probability"][c] for c in classes]
+    s = [result["spread"][c] for c in classes]
+    bx.bar(range(len(classes)), p, yerr=s, capsize=3,
+           color=[_class_colour(c, i) for i, c in enumerate(classes)])
+    bx.set_xticks(range(len(classes)), classes)
+    bx.set_ylim(0.0, 1.05)
+    bx.set_xlabel("ring class")
+    bx.set_ylabel("probability (ensemble mean +- std)")
+    flips = result.get("shift_check", {}).get("flips", False)
+    bx.set_title(f"predicted {result['predicted']}" + (" (flips at +-shift!)" if flips else ""),
+                 fontsize=9, color="red" if flips else "black")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    _save(fig, paths)

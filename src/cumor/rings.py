@@ -238,11 +238,27 @@ def find_windows_around(
     cell = np.asarray(atoms.cell)
     p0 = np.asarray(point, float)
 
+    positions = atoms.positions
+    radial_cache: dict = {}
+
     def radial(node):
-        r = atoms.positions[node[0]] + np.asarray(node[1]) @ cell - p0
-        return r - (r @ d) * d
+        # memoised: the BFS asks for the same lifted node many times
+        r = radial_cache.get(node)
+        if r is None:
+            r = positions[node[0]] + node[1][0] * cell[0] + node[1][1] * cell[1] + node[1][2] * cell[2] - p0
+            r = r - (r @ d) * d
+            radial_cache[node] = r
+        return r
+
+    crossing_cache: dict = {}
 
     def crossing(a, b) -> int:
+        key = (a, b)
+        if key not in crossing_cache:
+            crossing_cache[key] = _crossing(a, b)
+        return crossing_cache[key]
+
+    def _crossing(a, b) -> int:
         # sign of crossing the half-plane {s*u + t*d, s > 0} going from a to b
         ra, rb = radial(a), radial(b)
         wa, wb = ra @ w, rb @ w
@@ -254,7 +270,8 @@ def find_windows_around(
         return 1 if wa < 0 else -1
 
     def near(node):
-        return np.linalg.norm(radial(node)) <= max_radius
+        r = radial(node)
+        return r @ r <= max_radius * max_radius
 
     # candidate start atoms: images of T atoms near the line, within one axial period
     starts = _nodes_near_line(atoms, adj, p0, d, max_radius)
@@ -443,3 +460,56 @@ def clearance(atoms: Atoms, xyz: np.ndarray) -> float:
 def rings_by_label(rings: list[Ring], label: str) -> list[Ring]:
     """Rings with a given class label, in :func:`find_rings` order."""
     return [r for r in rings if r.label == label]
+
+
+# ------------------------------------------------------------------ serialisation
+def ring_to_dict(ring: Ring) -> dict:
+    """Plain-data form of a ring (JSON)."""
+    return {
+        "size": ring.size,
+        "kind": ring.kind,
+        "channel": ring.channel,
+        "label": ring.label,
+        "nodes": [[i, list(s)] for i, s in ring.nodes],
+        "oxygens": [[i, list(s)] for i, s in ring.oxygens],
+    }
+
+
+def ring_from_dict(data: dict) -> Ring:
+    """Inverse of :func:`ring_to_dict`."""
+    return Ring(
+        int(data["size"]),
+        tuple((int(i), tuple(int(x) for x in s)) for i, s in data["nodes"]),
+        tuple((int(i), tuple(int(x) for x in s)) for i, s in data["oxygens"]),
+        data["kind"],
+        data["channel"],
+        data["label"],
+    )
+
+
+def write_ring_catalogue(path, rings: list[Ring], atoms: Atoms) -> None:
+    """Write the rings (with centroid and normal, for people) to JSON atomically."""
+    import json
+
+    from cumor.atomic_io import atomic_path
+
+    records = []
+    for ring in rings:
+        record = ring_to_dict(ring)
+        record["centroid"] = [round(float(x), 4) for x in ring.centroid(atoms)]
+        record["normal"] = [round(float(x), 4) for x in ring.normal(atoms)]
+        records.append(record)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps({"framework": atoms.info.get("framework", ""), "rings": records}))
+
+
+def read_ring_catalogue(path) -> list[Ring]:
+    """Rings written by :func:`write_ring_catalogue`."""
+    import json
+    from pathlib import Path
+
+    try:
+        data = json.loads(Path(path).read_text())
+        return [ring_from_dict(r) for r in data["rings"]]
+    except (OSError, ValueError, KeyError) as err:
+        raise ValueError(f"{path}: not a ring catalogue ({err})") from err

@@ -43,11 +43,12 @@ def read_structure(path: str | Path) -> Atoms:
     for key in ("n_cu", "al_index"):
         if key in atoms.info:
             atoms.info[key] = int(atoms.info[key])
-    for key in ("cu_al", "tilt"):
+    for key in ("cu_al", "tilt", "phi"):
         if key in atoms.info:
             atoms.info[key] = float(atoms.info[key])
-    for key in ("cu_indices", "fixed"):
-        atoms.info[key] = [int(i) for i in _as_list(atoms.info[key])]
+    for key in ("cu_indices", "fixed", "al_indices", "o_extra_indices", "grid_pair"):
+        if key in atoms.info:
+            atoms.info[key] = [int(i) for i in _as_list(atoms.info[key])]
     return atoms
 
 
@@ -68,7 +69,7 @@ def _as_list(value):
 
 #: Metadata carried from a structure into its spectrum and the data set.
 META_KEYS = (
-    "model", "point", "ring_class", "n_cu", "cu_al", "tilt", "ring",
+    "model", "point", "ring_class", "n_cu", "cu_al", "tilt", "phi", "ring",
     "relax_energy_initial", "relax_energy_final", "relax_n_steps", "relax_converged",
     "relax_max_displacement", "relax_seconds",
 )

@@ -210,7 +210,23 @@ def test_compute_average_spectrum_without_absorber(tmp_path):
 
 
 def test_compute_average_spectrum_unusable_site_names_its_dir(tmp_path):
-    atoms = Atoms("CuCu", positions=[(0, 0, 0), (3, 0, 0)])
+    # an O next to Cu0 only makes the two Cu non-equivalent: both are computed
+    atoms = Atoms("CuCuO", positions=[(0, 0, 0), (3, 0, 0), (-1.9, 0, 0)])
     with pytest.raises(EngineError, match="absorber 1") as info:
         compute_average_spectrum(atoms, FakeEngine(broken={1}), tmp_path, [0.0, 1.0])
     assert str(tmp_path / "Cu1") in str(info.value)
+
+
+def test_equivalent_absorbers_group_symmetric_cu():
+    """The Cu of cuprite are all equivalent; a displaced one is not."""
+    from ase.spacegroup import crystal
+
+    from cumor.engines.base import equivalent_absorbers
+
+    cu2o = crystal(["Cu", "O"], [(0, 0, 0), (0.25, 0.25, 0.25)], spacegroup=224,
+                   cellpar=[4.2696] * 3 + [90] * 3, setting=2)
+    cu = [i for i, s in enumerate(cu2o.get_chemical_symbols()) if s == "Cu"]
+    assert equivalent_absorbers(cu2o, cu, 5.0) == [cu]
+    cu2o.positions[cu[0]] += [0.1, 0.0, 0.0]
+    groups = equivalent_absorbers(cu2o, cu, 5.0)
+    assert [cu[0]] in groups and len(groups) > 1

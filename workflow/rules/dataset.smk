@@ -8,9 +8,16 @@ rule dataset:
             category="Data set",
             caption="../report/dataset.rst",
         ),
-    conda:
-        "../../envs/structures.yaml"
     log:
         f"{RESULTS}/logs/dataset/{{engine}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/dataset/{{engine}}.tsv"
+    conda:
+        "../../envs/structures.yaml"
+    threads: 1
+    # Reads one small JSON per structure; a few seconds even for thousands.
+    resources:
+        mem_mb=2048,
+        runtime=10,
     script:
         "../scripts/build_dataset.py"

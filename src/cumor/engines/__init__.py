@@ -37,6 +37,7 @@ __all__ = [
 #: Engine name -> ``"module:Class"`` of its :class:`SpectrumEngine`.
 ENGINES: dict[str, str] = {
     "feff": "cumor.engines.feff:FeffEngine",
+    "fdmnes": "cumor.engines.fdmnes:FdmnesEngine",
 }
 
 
@@ -78,3 +79,26 @@ def get_engine(name: str, settings: dict | None = None) -> SpectrumEngine:
     module_name, class_name = ENGINES[key].split(":")
     engine_class = getattr(importlib.import_module(module_name), class_name)
     return engine_class(settings or {})
+
+
+def check_engine_ready(name: str, settings: dict | None = None) -> SpectrumEngine:
+    """Fail fast: validate the engine's settings and that its program can run.
+
+    Called by the workflow before any job, so a missing FDMNES or a typo in an
+    engine setting stops the run with a clear message instead of failing job by job.
+
+    Returns
+    -------
+    SpectrumEngine
+        The ready engine.
+
+    Raises
+    ------
+    ValueError
+        Unknown engine or invalid settings.
+    EngineError
+        The engine's external program is missing (the message says how to point to it).
+    """
+    engine = get_engine(name, settings)
+    engine.check_available()
+    return engine

@@ -100,6 +100,18 @@ class SpectrumEngine(abc.ABC):
     #: Registry name of the engine, e.g. ``"feff"``.
     name: str = ""
 
+    @property
+    def cluster_radius(self) -> float:
+        """Radius (A) of the cluster the engine computes around an absorber."""
+        return float(getattr(self, "settings", {}).get("cluster_radius", DEFAULT_SIGNATURE_RADIUS))
+
+    def check_available(self) -> None:
+        """Raise :class:`EngineError` if the engine cannot run here (default: it can).
+
+        Engines that call an external program override this to say how to install
+        or point to it.
+        """
+
     @abc.abstractmethod
     def compute(self, atoms: Atoms, absorber: int, workdir: Path) -> AbsorberSpectrum:
         """Spectrum of atom ``absorber`` of ``atoms``.
@@ -326,19 +338,73 @@ def compute_average_spectrum(
             workdir,
         )
 
-    e0s, seconds, curves = [], [], []
-    for index in absorbers:
+    radius = getattr(engine, "cluster_radius", DEFAULT_SIGNATURE_RADIUS)
+    groups = equivalent_absorbers(atoms, absorbers, radius)
+    e0s, seconds, curves, weights = [], [], [], []
+    for group in groups:
+        index = group[0]  # one representative per class of equivalent absorbers
         site_dir = workdir / f"{absorber_symbol}{index}"
         spectrum = engine.compute(atoms, index, site_dir)
         e0, curve = _absorber_spectrum_on_grid(spectrum, grid, site_dir)
         e0s.append(e0)
         seconds.append(float(spectrum.seconds))
         curves.append(curve)
+        weights.append(len(group))
 
     return {
         "energy": grid,
-        "mu": np.mean(curves, axis=0),
+        "mu": np.average(curves, axis=0, weights=weights),
         "e0": e0s,
         "seconds": seconds,
-        "absorbers": absorbers,
+        "absorbers": [g[0] for g in groups],
+        "multiplicity": weights,
+        "equivalent": groups,
     }
+
+
+#: Radius (A) of the neighbour signature when the engine does not say its cluster radius.
+DEFAULT_SIGNATURE_RADIUS = 6.0
+#: Two absorbers are equivalent when their sorted neighbour distances agree this well (A).
+SIGNATURE_TOLERANCE = 0.02
+
+
+def absorber_signature(atoms: Atoms, index: int, radius: float) -> list[tuple[str, float]]:
+    """Sorted (element, distance) list of every atom within ``radius`` of ``index``."""
+    cluster = cluster_around(atoms, index, radius)
+    distances = np.linalg.norm(cluster.positions[1:], axis=1)
+    return sorted(zip(cluster.get_chemical_symbols()[1:], np.round(distances, 4)))
+
+
+def equivalent_absorbers(
+    atoms: Atoms, absorbers: list[int], radius: float, tol: float = SIGNATURE_TOLERANCE
+) -> list[list[int]]:
+    """Group absorbers whose clusters are the same up to a rotation.
+
+    Two absorbers are equivalent when their neighbour signatures (elements and
+    sorted distances within ``radius``) agree within ``tol``: their spectra are then
+    the same (orientation-averaged K edge), so each class is computed once and
+    weighted by its multiplicity. Distances alone can in principle coincide for
+    non-congruent clusters; with 40-60 atoms per cluster this does not happen in
+    practice, and the tolerance errs toward computing more.
+
+    Returns
+    -------
+    list of list of int
+        Classes of equivalent absorbers, each in input order.
+    """
+    groups: list[tuple[list, list[int]]] = []
+    for index in absorbers:
+        signature = absorber_signature(atoms, index, radius)
+        for reference, members in groups:
+            if _same_signature(signature, reference, tol):
+                members.append(index)
+                break
+        else:
+            groups.append((signature, [index]))
+    return [members for _, members in groups]
+
+
+def _same_signature(a, b, tol: float) -> bool:
+    if len(a) != len(b):
+        return False
+    return all(sa == sb and abs(da - db) <= tol for (sa, da), (sb, db) in zip(a, b))

@@ -1,0 +1,22 @@
+"""Snakemake script: QA table and figure of every relaxation (rule `relaxation_qa`)."""
+
+from cumor.atomic_io import atomic_path
+from cumor.joblog import job_log
+from cumor.qa import plot_relaxation_qa, qa_table, relaxation_qa
+from cumor.structure_io import read_structure
+
+with job_log(snakemake.log[0]) as log:  # noqa: F821 (snakemake injects it)
+    inp, out = snakemake.input, snakemake.output  # noqa: F821
+    records = [
+        relaxation_qa(read_structure(a), read_structure(b)) for a, b in zip(inp.initial, inp.relaxed)
+    ]
+    table = qa_table(records)
+    with atomic_path(out.table) as tmp:
+        table.to_csv(tmp, index=False)
+    plot_relaxation_qa(table, [out.png, out.pdf])
+    flagged = table[table["flagged"]]
+    log.info("%d structures, %d flagged (kept in the data set):", len(table), len(flagged))
+    for _, row in flagged.iterrows():
+        log.info("  %s framework_broken=%s cu_off_grid=%s not_converged=%s",
+                 row.structure_id, row.flag_framework_broken, row.flag_cu_off_grid,
+                 row.flag_not_converged)
