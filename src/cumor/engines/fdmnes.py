@@ -59,7 +59,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -67,6 +66,7 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 
+from cumor.engines.child_process import kill_process_group, log_tail
 from cumor.engines.base import AbsorberSpectrum, EngineError, SpectrumEngine, cluster_around
 
 __all__ = [
@@ -660,24 +660,6 @@ def _child_environment() -> dict:
     return env
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill the child's process group (FDMNES, or mpirun and its ranks)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # already gone
-    proc.wait()
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    """Last lines of a text file, indented, for error messages."""
-    try:
-        text = path.read_text(errors="replace").splitlines()[-lines:]
-    except OSError:
-        return f"    (no {path.name})"
-    return "\n".join("    " + line for line in text)
-
-
 def _execute(command: list[str], workdir: Path, timeout: float | None) -> int:
     """Run ``command`` in ``workdir``, output to the log; return the exit status.
 
@@ -702,10 +684,10 @@ def _execute(command: list[str], workdir: Path, timeout: float | None) -> int:
         try:
             return proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(proc)
+            kill_process_group(proc)
             raise EngineError(f"FDMNES timed out after {timeout} s", workdir, log_path) from None
         except BaseException:
-            _kill_group(proc)  # do not leave FDMNES running behind us
+            kill_process_group(proc)  # do not leave FDMNES running behind us
             raise
 
 
@@ -714,18 +696,18 @@ def _check_run_result(workdir: Path, returncode: int, filout: str) -> None:
     log_path = workdir / LOG_NAME
     if returncode != 0:
         raise EngineError(
-            f"FDMNES failed (exit status {returncode}):\n{_tail(log_path)}", workdir, log_path
+            f"FDMNES failed (exit status {returncode}):\n{log_tail(log_path)}", workdir, log_path
         )
     # FDMNES stops on bad input with status 0 after writing this file.
     if (workdir / ERROR_NAME).exists():
         raise EngineError(
-            f"FDMNES stopped with an error ({ERROR_NAME}):\n{_tail(workdir / ERROR_NAME)}",
+            f"FDMNES stopped with an error ({ERROR_NAME}):\n{log_tail(workdir / ERROR_NAME)}",
             workdir,
             log_path,
         )
     if not [p for p in _spectrum_files(workdir, filout) if not p.name.endswith("_conv.txt")]:
         raise EngineError(
-            f"FDMNES wrote no spectrum ({filout}.txt):\n{_tail(log_path)}", workdir, log_path
+            f"FDMNES wrote no spectrum ({filout}.txt):\n{log_tail(log_path)}", workdir, log_path
         )
 
 
@@ -791,7 +773,7 @@ def _read_spectrum(workdir: Path, convolution: bool) -> tuple[np.ndarray, np.nda
     for path in [raw_path] + ([conv_path] if convolution else []):
         if not path.exists():
             raise EngineError(
-                f"FDMNES produced no {path.name}:\n{_tail(log_path)}", workdir, log_path
+                f"FDMNES produced no {path.name}:\n{log_tail(log_path)}", workdir, log_path
             )
     try:
         energy, mu, header = parse_fdmnes_output(raw_path)

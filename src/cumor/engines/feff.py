@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
 
+from cumor.engines.child_process import kill_process_group, log_tail
 from cumor.engines.base import AbsorberSpectrum, EngineError, SpectrumEngine, cluster_around
 
 __all__ = ["FeffEngine", "feff_input", "resolve_settings", "parse_xmu", "DEFAULT_SETTINGS"]
@@ -365,15 +365,15 @@ def run_feff(workdir: Path, timeout: float | None) -> dict:
         try:
             returncode = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(proc)
+            kill_process_group(proc)
             raise EngineError(f"FEFF timed out after {timeout} s", workdir, log_path) from None
         except BaseException:
             # e.g. KeyboardInterrupt: do not leave FEFF running behind us.
-            _kill_group(proc)
+            kill_process_group(proc)
             raise
     if returncode != 0:
         raise EngineError(
-            f"FEFF failed (exit status {returncode}):\n{_log_tail(log_path)}",
+            f"FEFF failed (exit status {returncode}):\n{log_tail(log_path)}",
             workdir,
             log_path,
         )
@@ -381,24 +381,6 @@ def run_feff(workdir: Path, timeout: float | None) -> dict:
         return json.loads((workdir / STAGES_NAME).read_text())
     except (OSError, ValueError):
         return {}
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill the child's process group (child + its feff10 stage workers)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # already gone
-    proc.wait()
-
-
-def _log_tail(log_path: Path, lines: int = 15) -> str:
-    """Last lines of a log file, indented, for error messages."""
-    try:
-        text = log_path.read_text(errors="replace").splitlines()[-lines:]
-    except OSError:
-        return "    (no log)"
-    return "\n".join("    " + line for line in text)
 
 
 class FeffEngine(SpectrumEngine):
@@ -438,7 +420,7 @@ class FeffEngine(SpectrumEngine):
         stages = run_feff(workdir, self.settings["timeout"])
         if not xmu_path.exists():
             raise EngineError(
-                f"FEFF produced no {XMU_NAME}:\n{_log_tail(workdir / LOG_NAME)}",
+                f"FEFF produced no {XMU_NAME}:\n{log_tail(workdir / LOG_NAME)}",
                 workdir,
                 workdir / LOG_NAME,
             )
