@@ -21,7 +21,6 @@ rule relax:
         forcefield=config["relax"]["forcefield"],
         fmax=config["relax"]["fmax"],
         max_steps=config["relax"]["max_steps"],
-        lammps_log=lambda wc: f"{RESULTS}/logs/relax/{wc.model}/{wc.point}.lammps.log",
     script:
         "../scripts/relax_structure.py"
 

@@ -19,9 +19,10 @@ rule xanes:
         mem_mb=1024,
         runtime=2,
     params:
-        engine=lambda wc: wc.engine,
         settings=lambda wc: config["xanes"].get(wc.engine, {}),
         energy_grid=config["xanes"]["energy_grid"],
-        workdir=lambda wc: f"{RESULTS}/work/{wc.engine}/{wc.model}/{wc.point}",
+        # engine work files go to <work_root>/<engine>/<model>/<point> (set in the
+        # script from the wildcards: a plain string is cheaper than a function per job)
+        work_root=f"{RESULTS}/work",
     script:
         "../scripts/compute_xanes.py"

@@ -12,10 +12,12 @@ from cumor.structure_io import read_structure, structure_meta
 with job_log(snakemake.log[0]) as log:  # noqa: F821 (snakemake injects it)
     params = snakemake.params  # noqa: F821
     atoms = read_structure(snakemake.input.structure)  # noqa: F821
-    engine = get_engine(params.engine, params.settings)
+    wildcards = snakemake.wildcards  # noqa: F821
+    engine = get_engine(wildcards.engine, params.settings)
     grid = energy_grid(**params.energy_grid)
 
-    result = compute_average_spectrum(atoms, engine, Path(params.workdir), grid)
+    workdir = Path(params.work_root, wildcards.engine, wildcards.model, wildcards.point)
+    result = compute_average_spectrum(atoms, engine, workdir, grid)
     meta = structure_meta(atoms)
-    write_spectrum(snakemake.output.spectrum, result, meta, engine=params.engine)  # noqa: F821
+    write_spectrum(snakemake.output.spectrum, result, meta, engine=wildcards.engine)  # noqa: F821
     log.info("%s %s: E0 %s eV, %s s", meta["model"], meta["point"], result["e0"], result["seconds"])

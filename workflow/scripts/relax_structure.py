@@ -14,7 +14,8 @@ with job_log(snakemake.log[0]) as log:  # noqa: F821 (snakemake injects it)
         fixed=atoms.info["fixed"],
         fmax=params.fmax,
         max_steps=params.max_steps,
-        logfile=params.lammps_log,
+        # the LAMMPS log sits beside the job log: <model>/<point>.lammps.log
+        logfile=str(snakemake.log[0]).removesuffix(".log") + ".lammps.log",  # noqa: F821
     )
     relaxed.info.update({f"relax_{k}": v for k, v in info.items()})
     write_structure(snakemake.output.structure, relaxed)  # noqa: F821
