@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import bulk
-from ase.spacegroup import crystal
 
 from cumor.engines import available_engines, get_engine
 from cumor.engines.base import (
@@ -18,17 +17,7 @@ from cumor.engines.base import (
 )
 from cumor.engines.feff import FeffEngine
 from cumor.normalise import energy_grid
-
-
-def cuprite():
-    """Cu2O: Pn-3m (224), origin choice 2: Cu 4b (0,0,0), O 2a (1/4,1/4,1/4)."""
-    return crystal(
-        ["Cu", "O"],
-        [(0, 0, 0), (0.25, 0.25, 0.25)],
-        spacegroup=224,
-        setting=2,
-        cellpar=[4.2696, 4.2696, 4.2696, 90, 90, 90],
-    )
+from cumor.references import build_cu2o
 
 
 def brute_force_distances(atoms, absorber, radius, n=4):
@@ -58,7 +47,7 @@ def test_cluster_simple_cubic_shells():
 
 
 def test_cluster_cuprite_matches_brute_force():
-    atoms = cuprite()
+    atoms = build_cu2o()
     assert atoms.get_chemical_formula() == "Cu4O2"
     absorber = 2
     cluster = cluster_around(atoms, absorber, 5.0)
@@ -79,7 +68,7 @@ def test_cluster_cuprite_matches_brute_force():
 
 
 def test_cluster_ignores_wrapping_of_input_positions():
-    atoms = cuprite()
+    atoms = build_cu2o()
     shifted = atoms.copy()
     shifted.positions += np.array([[5 * 4.2696, -3 * 4.2696, 0]] * len(atoms))  # unwrapped
     shifted.positions[3] += 4.2696 * np.array([1, 0, -2])
@@ -107,7 +96,7 @@ def test_cluster_non_periodic_and_partially_periodic():
 
 
 def test_cluster_errors():
-    atoms = cuprite()
+    atoms = build_cu2o()
     with pytest.raises(ValueError, match="radius"):
         cluster_around(atoms, 0, 0.0)
     with pytest.raises(ValueError, match="out of range"):
@@ -219,12 +208,9 @@ def test_compute_average_spectrum_unusable_site_names_its_dir(tmp_path):
 
 def test_equivalent_absorbers_group_symmetric_cu():
     """The Cu of cuprite are all equivalent; a displaced one is not."""
-    from ase.spacegroup import crystal
-
     from cumor.engines.base import equivalent_absorbers
 
-    cu2o = crystal(["Cu", "O"], [(0, 0, 0), (0.25, 0.25, 0.25)], spacegroup=224,
-                   cellpar=[4.2696] * 3 + [90] * 3, setting=2)
+    cu2o = build_cu2o()
     cu = [i for i, s in enumerate(cu2o.get_chemical_symbols()) if s == "Cu"]
     assert equivalent_absorbers(cu2o, cu, 5.0) == [cu]
     cu2o.positions[cu[0]] += [0.1, 0.0, 0.0]

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ase import Atoms
-from ase.spacegroup import crystal
 
 from cumor.engines import get_engine
 from cumor.engines import fdmnes as fdmnes_mod
@@ -30,6 +29,7 @@ from cumor.engines.fdmnes import (
     run_fdmnes,
 )
 from cumor.normalise import find_e0
+from cumor.references import build_cu2o
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "fdmnes"
 
@@ -99,11 +99,6 @@ def program(name):
     return path
 
 
-def cuprite():
-    return crystal(["Cu", "O"], [(0, 0, 0), (0.25, 0.25, 0.25)], spacegroup=224,
-                   setting=2, cellpar=[4.2696, 4.2696, 4.2696, 90, 90, 90])
-
-
 @pytest.fixture
 def no_fdmnes_env(monkeypatch):
     monkeypatch.delenv("FDMNES_BIN", raising=False)
@@ -168,7 +163,7 @@ def test_writer_settings_switch_keywords():
     "cluster, kwargs, message",
     [
         (Atoms(), {}, "empty"),
-        (cuprite(), {}, "periodic"),
+        (build_cu2o(), {}, "periodic"),
         (Atoms("Cu"), {"absorbers": (0,)}, "1-based"),
         (Atoms("Cu"), {"absorbers": (2,)}, "1-based"),
         (Atoms("CuO", positions=[(0, 0, 0), (1.9, 0, 0)]), {"absorbers": (1, 1)}, "unique"),
@@ -373,7 +368,7 @@ def test_executable_from_setting_env_or_path(monkeypatch):
 
 def test_compute_without_fdmnes_fails_with_how_to(no_fdmnes_env, tmp_path):
     with pytest.raises(EngineError, match="FDMNES_BIN"):
-        FdmnesEngine({"mode": "green"}).compute(cuprite(), 0, tmp_path / "Cu0")
+        FdmnesEngine({"mode": "green"}).compute(build_cu2o(), 0, tmp_path / "Cu0")
 
 
 # ------------------------------------------------------------------ runner

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 from ase import Atoms
-from ase.spacegroup import crystal
 
 import feff10
 from cumor.engines import cluster_around, get_engine
@@ -11,6 +10,7 @@ from cumor.engines import feff as feff_mod
 from cumor.engines.base import EngineError
 from cumor.engines.feff import DEFAULT_SETTINGS, FeffEngine, feff_input, parse_xmu, run_feff
 from cumor.normalise import find_e0, normalise_spectrum
+from cumor.references import build_cu2o
 
 XMU_HEADER = """\
 # Cu2O                                                         FEFF 10.0.0
@@ -18,17 +18,6 @@ XMU_HEADER = """\
 #  -----------------------------------------------------------------------
 #  omega    e    k    mu    mu0     chi     @#
 """
-
-
-def cuprite():
-    """Cu2O: Pn-3m (224), origin choice 2: Cu 4b (0,0,0), O 2a (1/4,1/4,1/4)."""
-    return crystal(
-        ["Cu", "O"],
-        [(0, 0, 0), (0.25, 0.25, 0.25)],
-        spacegroup=224,
-        setting=2,
-        cellpar=[4.2696, 4.2696, 4.2696, 90, 90, 90],
-    )
 
 
 def zeolite_like_cluster():
@@ -54,7 +43,7 @@ def atom_lines(text):
 
 
 def test_feff_input_has_xanes_cards_in_order():
-    text = feff_input(cluster_around(cuprite(), 0, 4.0), {}, title="cuprite test")
+    text = feff_input(cluster_around(build_cu2o(), 0, 4.0), {}, title="cuprite test")
     found = cards(text)
     for card in ("TITLE", "EDGE", "S02", "CONTROL", "PRINT", "EXCHANGE", "COREHOLE",
                  "FMS", "XANES", "EGRID", "POTENTIALS", "ATOMS", "END"):
@@ -132,7 +121,7 @@ def test_invalid_settings_raise(bad):
 
 
 def test_feff10_parses_and_validates_written_input():
-    cluster = cluster_around(cuprite(), 0, 4.0)
+    cluster = cluster_around(build_cu2o(), 0, 4.0)
     text = feff_input(cluster, {}, title="Cu2O")
     parsed = feff10.FeffInput.parse_strict(text)
     assert parsed.edge == "K"
@@ -175,7 +164,7 @@ def test_compute_without_output_raises_engine_error(tmp_path, monkeypatch):
     monkeypatch.setattr(feff_mod, "run_feff", lambda workdir, timeout: {})
     (tmp_path / "xmu.dat").write_text(XMU_HEADER + "1 2 3 4 5 6\n")  # stale result
     with pytest.raises(EngineError, match="no xmu.dat") as info:
-        FeffEngine({}).compute(cuprite(), 0, tmp_path)
+        FeffEngine({}).compute(build_cu2o(), 0, tmp_path)
     assert str(tmp_path) in str(info.value) and "feff.log" in str(info.value)
     assert (tmp_path / "feff.inp").exists()
 
@@ -187,7 +176,7 @@ def test_compute_with_corrupt_output_raises_engine_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(feff_mod, "run_feff", fake_run)
     with pytest.raises(EngineError, match="non-finite") as info:
-        FeffEngine({}).compute(cuprite(), 0, tmp_path / "new" / "dir")
+        FeffEngine({}).compute(build_cu2o(), 0, tmp_path / "new" / "dir")
     assert str(tmp_path / "new" / "dir") in str(info.value)
 
 
@@ -214,7 +203,7 @@ def test_run_feff_timeout_kills_and_reports(tmp_path, monkeypatch):
 def test_real_feff_run_on_cuprite(tmp_path):
     """Cu2O, 5 A cluster (33 atoms): ~15 s on one core."""
     engine = get_engine("feff", {"cluster_radius": 5.0})
-    spectrum = engine.compute(cuprite(), 0, tmp_path)
+    spectrum = engine.compute(build_cu2o(), 0, tmp_path)
 
     assert spectrum.meta["n_atoms"] == 33
     assert spectrum.absorber == 0 and spectrum.seconds > 0
