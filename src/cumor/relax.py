@@ -373,20 +373,26 @@ def _unique_pair(seen: set, elements: tuple[str, str], key: str) -> None:
     seen.add(canon)
 
 
+def _pair_entry(entry: Any, allowed: set, key: str, charges: Mapping, seen: set) -> tuple[str, str]:
+    """Check one pair entry (mapping, known keys, charged elements, not repeated)."""
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"{key} must be a mapping, got {entry!r}")
+    _check_keys(entry, allowed, key)
+    elements = _pair_elements(entry.get("pair"), f"{key}.pair")
+    for el in elements:
+        if el not in charges:
+            raise ValueError(f"{key}.pair: element {el!r} has no entry in 'charges'")
+    _unique_pair(seen, elements, key)
+    return elements
+
+
 def _buck_pairs_from_spec(value: Any, charges: Mapping) -> tuple[BuckinghamPair, ...]:
     if not isinstance(value, Sequence) or isinstance(value, str) or not value:
         raise ValueError(f"'pairs' must be a non-empty list, got {value!r}")
     pairs, seen = [], set()
     for i, entry in enumerate(value):
         key = f"pairs[{i}]"
-        if not isinstance(entry, Mapping):
-            raise ValueError(f"{key} must be a mapping, got {entry!r}")
-        _check_keys(entry, {"pair", "A", "rho", "C"}, key)
-        elements = _pair_elements(entry.get("pair"), f"{key}.pair")
-        for el in elements:
-            if el not in charges:
-                raise ValueError(f"{key}.pair: element {el!r} has no entry in 'charges'")
-        _unique_pair(seen, elements, key)
+        elements = _pair_entry(entry, {"pair", "A", "rho", "C"}, key, charges, seen)
         pairs.append(
             BuckinghamPair(
                 elements,
@@ -416,14 +422,7 @@ def _guard_from_spec(value: Any, charges: Mapping) -> tuple[tuple[GuardPair, ...
     pairs, seen = [], set()
     for i, entry in enumerate(entries):
         key = f"short_range_guard.pairs[{i}]"
-        if not isinstance(entry, Mapping):
-            raise ValueError(f"{key} must be a mapping, got {entry!r}")
-        _check_keys(entry, {"pair", "epsilon", "sigma"}, key)
-        elements = _pair_elements(entry.get("pair"), f"{key}.pair")
-        for el in elements:
-            if el not in charges:
-                raise ValueError(f"{key}.pair: element {el!r} has no entry in 'charges'")
-        _unique_pair(seen, elements, key)
+        elements = _pair_entry(entry, {"pair", "epsilon", "sigma"}, key, charges, seen)
         pairs.append(
             GuardPair(
                 elements,
