@@ -399,22 +399,21 @@ def _face_direction(atoms: Atoms, ring: Ring, al: np.ndarray, spec: dict) -> np.
     the only way to get Cu-Al below ~2.1 A (Table 2 goes down to 1.81 A) without a
     Cu-O shorter than 1.75 A.
     """
-    index = int(np.argmin(np.linalg.norm(atoms.positions - _wrap(atoms, al), axis=1)))
-    first, second, vectors = neighbor_list("ijD", atoms, T_O_BOND)
-    bonds = [
-        _unit(v) for a, b, v in zip(first, second, vectors) if a == index and atoms[b].symbol == "O"
-    ]
     toward = _unit(_target(atoms, ring, al, spec) - al)
-    return max((-b for b in bonds), key=lambda f: f @ toward)
+    return max((-_unit(b) for b in _al_o_bonds(atoms, al)), key=lambda f: f @ toward)
 
 
 def _al_oxygen_toward(atoms: Atoms, ring: Ring, al: np.ndarray, spec: dict) -> np.ndarray:
     """Position of the Al's O atom (bonded image) nearest to the placement target."""
+    target = _target(atoms, ring, al, spec)
+    return min((al + v for v in _al_o_bonds(atoms, al)), key=lambda o: np.linalg.norm(target - o))
+
+
+def _al_o_bonds(atoms: Atoms, al: np.ndarray) -> list[np.ndarray]:
+    """Vectors from the T atom at ``al`` (any periodic image) to its bonded O atoms."""
     index = int(np.argmin(np.linalg.norm(atoms.positions - _wrap(atoms, al), axis=1)))
     first, second, vectors = neighbor_list("ijD", atoms, T_O_BOND)
-    bonds = [v for a, b, v in zip(first, second, vectors) if a == index and atoms[b].symbol == "O"]
-    target = _target(atoms, ring, al, spec)
-    return min((al + v for v in bonds), key=lambda o: np.linalg.norm(target - o))
+    return [v for a, b, v in zip(first, second, vectors) if a == index and atoms[b].symbol == "O"]
 
 
 def _wrap(atoms: Atoms, xyz: np.ndarray) -> np.ndarray:
