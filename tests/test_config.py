@@ -47,3 +47,26 @@ def test_subsampling_keeps_ends():
     full = structure_table({**config, "select": {"models": ["8_1Cu"]}})
     assert len(table) == 4
     assert table[0] == full[0] and table[-1] == full[-1]
+
+
+def test_batch_table_covers_every_point_once_in_order():
+    from cumor.config import batch_table
+
+    structures = structure_table(CONFIG)
+    batches = batch_table(structures, 10)
+    flat = [p for points in batches.values() for p in points]
+    assert flat == structures  # every grid point once, model order kept
+    assert all(len({p.model for p in pts}) == 1 for pts in batches.values())
+    assert all(1 <= len(pts) <= 10 for pts in batches.values())
+    # 50 -> 5 batches, 63 and 66 -> 7: 12 x 5 + 6 x 7 + 17 x 7
+    assert len(batches) == 221
+    assert sorted({b for _, b in batches})[:2] == ["b000", "b001"]
+
+
+def test_batch_table_one_point_per_job_and_bad_size():
+    from cumor.config import batch_table
+
+    structures = structure_table(CONFIG)[:3]
+    assert [len(v) for v in batch_table(structures, 1).values()] == [1, 1, 1]
+    with pytest.raises(ConfigError, match="points_per_job"):
+        batch_table(structures, 0)

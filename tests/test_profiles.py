@@ -177,7 +177,7 @@ def test_slurm_profile_settings():
 
 
 def test_slurm_profile_batches_the_default_config(tmp_path):
-    """Dry run of the default config: the chains go into ceil(n / group size) groups."""
+    """Dry run of the default config: the batch chains go into ceil(n / group size) groups."""
     pytest.importorskip("snakemake_executor_plugin_slurm")
     components = dict(e.split("=") for e in _profile("slurm")["group-components"])
     per_group = int(components["chain"])
@@ -194,9 +194,9 @@ def test_slurm_profile_batches_the_default_config(tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     log = run.stdout + run.stderr
     stats = dict(re.findall(r"^(\w+)\s+(\d+)$", log, flags=re.M))
-    n_structures = int(stats["structure"])
+    n_batches = int(stats["structure"])
     groups = log.split("Group job chain")[1:]
-    assert len(groups) == math.ceil(n_structures / per_group)
+    assert len(groups) == math.ceil(n_batches / per_group)
     for group in groups:
         assert 1 <= group.count("rule xanes:") <= per_group
-    assert sum(g.count("rule structure:") for g in groups) == n_structures
+    assert sum(g.count("rule structure:") for g in groups) == n_batches

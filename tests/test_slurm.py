@@ -38,10 +38,12 @@ RESULTS = Path("results/slurm_ci")
 # The data set and the paper's MLP (not the whole ML suite of `all`).
 TARGETS = (str(RESULTS / "dataset" / "spectra_feff.parquet"),
            str(RESULTS / "ml" / "feff" / "metrics.json"))
-# The test config's two fastest FEFF models, 2 grid points each: 4 structures = 12
-# chain jobs (+ ring catalogue, a reference spectrum, data set, augmentation, MLP).
-MODELS, N_POINTS = ("6.12_1Cu", "5.12_1Cu"), 2
-CHAINS_PER_GROUP = 2  # -> 2 group submissions (the real profile: 40)
+# The test config's two fastest FEFF models, 2 grid points each, both in one batch:
+# 4 structures in 2 batches = 6 chain jobs (+ ring catalogue, a reference spectrum,
+# data set, augmentation, MLP).
+MODELS, N_POINTS, POINTS_PER_JOB = ("6.12_1Cu", "5.12_1Cu"), 2, 2
+N_BATCHES = len(MODELS) * math.ceil(N_POINTS / POINTS_PER_JOB)
+CHAINS_PER_GROUP = 1  # -> 2 group submissions (the real profile: 4)
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -140,6 +142,7 @@ def _write_selection(checkout: Path) -> int:
     assert set(MODELS) <= set(test["select"]["models"]), "update MODELS to test.yaml"
     test["results"] = str(RESULTS)
     test["select"] = {"models": list(MODELS), "max_points_per_model": N_POINTS}
+    test["batching"] = {"points_per_job": POINTS_PER_JOB}
     test.setdefault("xanes", {}).setdefault("feff", {})["cluster_radius"] = 4.0
     test.setdefault("ml", {}).setdefault("augment", {})["oxides"] = ["Cu2O"]
     (checkout / CONFIG).write_text(yaml.safe_dump(test, sort_keys=False))
@@ -153,7 +156,7 @@ def _write_ci_profile(checkout: Path, node: dict) -> dict:
         {
             # A group job must fit on the one node.
             "cores": min(int(profile["cores"]), node["cpus"]),
-            # 4 structures -> 2 group submissions (the real profile packs 40).
+            # 2 batches -> 2 group submissions (the real profile packs 4).
             "group-components": [f"chain={CHAINS_PER_GROUP}"],
             # No slurmdbd, so sacct has no answers: poll squeue (MinJobAge=600 in
             # start.sh keeps finished jobs visible) and start polling early.
@@ -232,13 +235,13 @@ def test_test_selection_through_slurm_matches_local_run(slurm_cluster, tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-8000:]
 
     # Every job went through sbatch, batched: one submission per CHAINS_PER_GROUP
-    # structures (their structure, relax and xanes jobs), one per other job.
+    # batches (their structure, relax and xanes jobs), one per other job.
     stats = {k: int(v) for k, v in re.findall(r"^(\w+)\s+(\d+)$", log, flags=re.M)}
-    assert stats["structure"] == stats["relax"] == stats["xanes"] == n_structures, stats
+    assert stats["structure"] == stats["relax"] == stats["xanes"] == N_BATCHES, stats
     n_jobs = stats["total"]
-    n_groups = math.ceil(n_structures / CHAINS_PER_GROUP)
+    n_groups = math.ceil(N_BATCHES / CHAINS_PER_GROUP)
     job_ids = sorted(set(re.findall(r"submitted with SLURM jobid (\d+)", log)), key=int)
-    assert len(job_ids) == n_groups + n_jobs - 3 * n_structures, (stats, log[-5000:])
+    assert len(job_ids) == n_groups + n_jobs - 3 * N_BATCHES, (stats, log[-5000:])
     states = _query(
         "squeue", "--noheader", "--states=all", "-o", "%i|%T", "-j", ",".join(job_ids)
     )
@@ -246,8 +249,8 @@ def test_test_selection_through_slurm_matches_local_run(slurm_cluster, tmp_path)
     state_of = dict(line.split("|") for line in states.stdout.split())
     assert state_of == {i: "COMPLETED" for i in job_ids}, states.stdout
 
-    # Each group submission ran the whole chain of CHAINS_PER_GROUP structures,
-    # inside the SLURM job; together they made every structure.
+    # Each group submission ran the whole chain of CHAINS_PER_GROUP batches,
+    # inside the SLURM job; together they made every batch.
     group_logs = sorted((on_slurm / ".snakemake" / "slurm_logs").glob("group_chain*/*.log"))
     assert len(group_logs) == n_groups, group_logs
     made = set()
@@ -259,7 +262,7 @@ def test_test_selection_through_slurm_matches_local_run(slurm_cluster, tmp_path)
             outputs = set(re.findall(rf"output: (\S*/{stage}/\S+)", text))
             assert len(outputs) == CHAINS_PER_GROUP, (stage, outputs, text[-3000:])
             made |= outputs
-    assert len(made) == 3 * n_structures
+    assert len(made) == 3 * N_BATCHES
     # cores caps a group's width: its sbatch asked for at most that many CPUs.
     for job_id in job_ids:
         show = _query("scontrol", "show", "job", job_id)

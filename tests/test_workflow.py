@@ -1,24 +1,28 @@
 """The workflow through Snakemake: dry runs, bad input, and the test config end to end."""
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from cumor.dataset import dataset_hash
+
 ROOT = Path(__file__).parents[1]
 
 
 def _copy_workflow(dest: Path) -> Path:
-    """A user's checkout in miniature: Snakefile, workflow/, config/ and envs/."""
+    """A user's checkout in miniature: Snakefile, workflow/, config/, envs/, profiles/."""
     shutil.copy(ROOT / "Snakefile", dest / "Snakefile")
-    shutil.copytree(ROOT / "workflow", dest / "workflow")
-    shutil.copytree(ROOT / "config", dest / "config")
-    shutil.copytree(ROOT / "envs", dest / "envs")
+    for part in ("workflow", "config", "envs", "profiles"):
+        shutil.copytree(ROOT / part, dest / part)
     return dest
 
 
@@ -83,10 +87,19 @@ def test_measured_spectra_are_scheduled(checkout):
     assert run.returncode != 0 and "two files named 's'" in run.stdout + run.stderr
 
 
-@pytest.mark.slow
-def test_test_config_end_to_end(checkout):
-    """The whole chain for real: structures -> LAMMPS -> FEFF10 -> data set -> MLP."""
+@pytest.fixture(scope="module")
+def test_config_run(tmp_path_factory):
+    """One uninterrupted run of the test config (shared by the slow tests below)."""
+    checkout = tmp_path_factory.mktemp("uninterrupted")
+    _copy_workflow(checkout)
     run = _snakemake(checkout, "--cores", "2", "--configfile", "config/test.yaml")
+    return checkout, run
+
+
+@pytest.mark.slow
+def test_test_config_end_to_end(test_config_run):
+    """The whole chain for real: structures -> LAMMPS -> FEFF10 -> data set -> MLP."""
+    checkout, run = test_config_run
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
     results = checkout / "results" / "test"
 
@@ -176,3 +189,70 @@ def _check_ml_outputs(checkout: Path, results: Path, table: pd.DataFrame) -> Non
                      "xanes_change.yaml")
     assert run.returncode == 0, run.stderr
     assert {"xanes", "reference_spectrum"} <= _scheduled_rules(run.stdout)
+
+
+# --------------------------------------------------------------- kill, resume, determinism
+
+
+def _cached_spectra(results: Path) -> dict[Path, int]:
+    """Per-structure spectrum caches (cumor.spectrum_cache) and their mtimes (ns)."""
+    return {p: p.stat().st_mtime_ns for p in results.glob("work/feff/*/*/spectrum.json")}
+
+
+def _comparable_metrics(path: Path) -> dict:
+    """metrics.json without wall-clock entries."""
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if "seconds" not in k}
+        return value
+    return strip(json.loads(path.read_text()))
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_and_matches_the_uninterrupted_run(test_config_run, tmp_path):
+    """SIGKILL Snakemake and its jobs mid-spectra, rerun: finished spectra are kept,
+    the rest is computed, and data set and metrics equal the uninterrupted run's."""
+    checkout = _copy_workflow(tmp_path)
+    results = checkout / "results" / "test"
+    cmd = [sys.executable, "-m", "snakemake", "--directory", str(checkout),
+           "--cores", "2", "--configfile", "config/test.yaml"]
+    with open(tmp_path / "killed.log", "w") as out:
+        proc = subprocess.Popen(cmd, cwd=checkout, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        deadline = time.monotonic() + 1500
+        # Kill once a few structures' spectra are finished, while others run.
+        while len(_cached_spectra(results)) < 3 and proc.poll() is None:
+            assert time.monotonic() < deadline, "no spectrum finished in time"
+            time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGKILL)  # Snakemake, its jobs and FEFF with them
+        proc.wait()
+    finished = _cached_spectra(results)
+    assert 3 <= len(finished) < 24, "kill came too late to test a resume"
+    # Nothing half-written looks complete: every spectra file there is whole.
+    done_models = set()
+    for path in results.glob("spectra/feff/*/*.json"):
+        assert len(json.loads(path.read_text())["records"]) == 4, path
+        done_models.add(path.parent.name)
+
+    # What the README tells a user: unlock once (the killed run left its lock), rerun.
+    unlock = _snakemake(checkout, "--unlock", "--configfile", "config/test.yaml")
+    assert unlock.returncode == 0, unlock.stderr
+    run = _snakemake(checkout, "--cores", "2", "--configfile", "config/test.yaml")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
+    after = _cached_spectra(results)
+    assert len(after) == 24
+    # Spectra finished before the kill were taken from their caches, not recomputed.
+    assert {p: after[p] for p in finished} == finished
+    # ... and only those of batches the kill interrupted were read back (the test
+    # config has one batch per model).
+    interrupted = [p for p in finished if p.parent.parent.name not in done_models]
+    logs = "".join(p.read_text() for p in results.glob("logs/xanes/feff/*/*.log"))
+    assert logs.count("spectrum from the cache") == len(interrupted) > 0
+
+    reference, _ = test_config_run
+    tables = [pd.read_parquet(d / "results" / "test" / "dataset" / "spectra_feff.parquet")
+              for d in (reference, checkout)]
+    assert dataset_hash(tables[0]) == dataset_hash(tables[1])
+    metrics = [_comparable_metrics(d / "results" / "test" / "ml" / "feff" / "metrics.json")
+               for d in (reference, checkout)]
+    assert metrics[0] == metrics[1]

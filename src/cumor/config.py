@@ -84,3 +84,43 @@ def structure_table(config: dict) -> list[GridPoint]:
             points = [points[i] for i in picks]
         table.extend(points)
     return table
+
+
+def batch_label(index: int) -> str:
+    """Name of a model's ``index``-th batch of grid points (``b000``, ``b001``, ...)."""
+    return f"b{index:03d}"
+
+
+def batch_table(
+    structures: list[GridPoint], points_per_job: int
+) -> dict[tuple[str, str], list[GridPoint]]:
+    """Split every model's grid points into batches: one Snakemake job per batch.
+
+    Snakemake's cost per job (building the DAG, starting Python, importing the
+    stack) rivals a seconds-long structure or relaxation step, so each job of the
+    structure / relax / xanes stages handles ``points_per_job`` consecutive grid
+    points of one model.
+
+    Parameters
+    ----------
+    structures : list of GridPoint
+        From :func:`structure_table`, in model order.
+    points_per_job : int
+        Grid points per batch (>= 1); a model's last batch may hold fewer.
+
+    Returns
+    -------
+    dict
+        ``(model, batch label) -> grid points``, in the order of ``structures``.
+    """
+    if points_per_job < 1:
+        raise ConfigError(f"points_per_job: must be >= 1, got {points_per_job}")
+    by_model: dict[str, list[GridPoint]] = {}
+    for point in structures:
+        by_model.setdefault(point.model, []).append(point)
+    table = {}
+    for model, points in by_model.items():
+        for start in range(0, len(points), points_per_job):
+            label = batch_label(start // points_per_job)
+            table[(model, label)] = points[start : start + points_per_job]
+    return table

@@ -1,4 +1,4 @@
-"""One spectrum per structure on disk (JSON), written atomically."""
+"""Spectra on disk (JSON, written atomically): one per file or one batch per file."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ import numpy as np
 from cumor.atomic_io import atomic_path
 
 
-def write_spectrum(path: str | Path, result: dict, meta: dict, engine: str) -> None:
-    """Write an averaged spectrum and the structure's metadata to JSON.
+def spectrum_record(result: dict, meta: dict, engine: str) -> dict:
+    """The JSON-safe record of one structure's averaged spectrum.
 
     Parameters
     ----------
-    path : path-like
-        Destination (``.json``).
     result : dict
         From :func:`cumor.engines.base.compute_average_spectrum` (``energy``,
         ``mu``, ``e0``, ``seconds``, ``absorbers``).
@@ -24,11 +22,16 @@ def write_spectrum(path: str | Path, result: dict, meta: dict, engine: str) -> N
         Structure metadata (model, point, ring_class, n_cu, cu_al, ...).
     engine : str
         Engine name, recorded with the spectrum.
+
+    Raises
+    ------
+    ValueError
+        If the spectrum has non-finite values.
     """
     mu = np.asarray(result["mu"], float)
     if not np.all(np.isfinite(mu)):
-        raise ValueError(f"{path}: spectrum has non-finite values; not written")
-    record = {
+        raise ValueError(f"{meta.get('model')}/{meta.get('point')}: spectrum has non-finite values")
+    return {
         "meta": _plain(meta),
         "engine": engine,
         "energy": _plain(result["energy"]),
@@ -37,16 +40,64 @@ def write_spectrum(path: str | Path, result: dict, meta: dict, engine: str) -> N
         "seconds": _plain(result["seconds"]),
         "absorbers": _plain(result["absorbers"]),
     }
+
+
+def failed_record(meta: dict, engine: str, error: str) -> dict:
+    """The record of a structure whose spectrum could not be computed.
+
+    Kept in the batch file so the data set can name every missing structure
+    (and refuse to build unless the config allows missing ones).
+    """
+    return {"meta": _plain(meta), "engine": engine, "error": str(error)}
+
+
+def is_failed(record: dict) -> bool:
+    """True for a record written by :func:`failed_record`."""
+    return "error" in record
+
+
+def write_spectrum(path: str | Path, result: dict, meta: dict, engine: str) -> None:
+    """Write one averaged spectrum and its structure's metadata to JSON, atomically.
+
+    See :func:`spectrum_record` for the parameters.
+    """
+    record = spectrum_record(result, meta, engine)
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(record))
 
 
 def read_spectrum(path: str | Path) -> dict:
     """Read a spectrum written by :func:`write_spectrum` (arrays as numpy)."""
+    return _with_arrays(_read_json(path))
+
+
+def write_spectrum_batch(path: str | Path, records: list[dict]) -> None:
+    """Write the records of one batch of grid points (spectra or failures) atomically."""
+    if not records:
+        raise ValueError(f"{path}: no spectra to write")
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps({"records": records}))
+
+
+def read_spectrum_records(path: str | Path) -> list[dict]:
+    """Every record of a spectrum file: a batch file or a one-spectrum file.
+
+    Spectra get numpy arrays; failure records (:func:`is_failed`) are returned as
+    written.
+    """
+    data = _read_json(path)
+    records = data["records"] if "records" in data else [data]
+    return [r if is_failed(r) else _with_arrays(r) for r in records]
+
+
+def _read_json(path: str | Path) -> dict:
     try:
-        record = json.loads(Path(path).read_text())
+        return json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise ValueError(f"{path}: not a readable spectrum file ({err})") from err
+
+
+def _with_arrays(record: dict) -> dict:
     record["energy"] = np.asarray(record["energy"], float)
     record["mu"] = np.asarray(record["mu"], float)
     return record

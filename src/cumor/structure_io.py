@@ -21,22 +21,63 @@ def write_structure(path: str | Path, atoms: Atoms) -> None:
         ase.io.write(tmp, atoms, format="extxyz")
 
 
+def write_structures(path: str | Path, structures: list[Atoms]) -> None:
+    """Write several structures (one batch of grid points) to one extxyz file.
+
+    Written atomically: a killed job leaves no file that looks complete.
+    """
+    if not structures:
+        raise ValueError(f"{path}: no structures to write")
+    with atomic_path(path) as tmp:
+        ase.io.write(tmp, structures, format="extxyz")
+
+
 def read_structure(path: str | Path) -> Atoms:
-    """Read a workflow structure file and check its metadata.
+    """Read a one-structure workflow file and check its metadata.
 
     Raises
     ------
     ValueError
-        If the file cannot be parsed or lacks a required info key; the message
-        names the file.
+        If the file cannot be parsed, holds more than one structure or lacks a
+        required info key; the message names the file.
+    """
+    structures = read_structures(path)
+    if len(structures) != 1:
+        raise ValueError(f"{path}: holds {len(structures)} structures, expected one")
+    return structures[0]
+
+
+def read_structures(path: str | Path) -> list[Atoms]:
+    """Read every structure of a workflow file (a batch of grid points), checked.
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be parsed, is empty or a frame lacks a required info
+        key; the message names the file (and the frame).
     """
     try:
-        atoms = ase.io.read(path, format="extxyz")
+        frames = ase.io.read(path, index=":", format="extxyz")
     except Exception as err:  # ASE raises many types for a corrupt file
         raise ValueError(f"{path}: not a readable extxyz structure ({err})") from err
+    if not frames:
+        raise ValueError(f"{path}: holds no structure")
+    return [_checked(atoms, f"{path} (frame {i})") for i, atoms in enumerate(frames)]
+
+
+def structure_by_point(structures: list[Atoms], point: str, path: str | Path = "") -> Atoms:
+    """The structure of grid point ``point`` (e.g. ``"p007"``) in a batch."""
+    for atoms in structures:
+        if atoms.info["point"] == point:
+            return atoms
+    raise ValueError(f"{path}: no structure for grid point {point}")
+
+
+def _checked(atoms: Atoms, where: str) -> Atoms:
+    """Check the required metadata and restore the types extxyz loses."""
     missing = [k for k in REQUIRED_INFO if k not in atoms.info]
     if missing:
-        raise ValueError(f"{path}: structure info lacks {missing}")
+        raise ValueError(f"{where}: structure info lacks {missing}")
     for key in LABEL_INFO:
         if key in atoms.info:
             atoms.info[key] = _label(atoms.info[key])

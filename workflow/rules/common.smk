@@ -1,10 +1,11 @@
 # Config validation and path helpers shared by every stage.
 import json
+import math
 import os
 
 from snakemake.utils import validate
 
-from cumor.config import check_config, structure_table
+from cumor.config import batch_table, check_config, structure_table
 from cumor.engines import check_engine_ready
 from cumor.relax import forcefield_from_config
 
@@ -23,14 +24,24 @@ RESULTS = config["results"]
 ENGINE = config["xanes"]["engine"]
 STRUCTURES = structure_table(config)
 MODELS = sorted({p.model for p in STRUCTURES})
-# (model, point) -> grid point: a dict, since every job looks its point up
-GRID = {(p.model, p.point): p for p in STRUCTURES}
 POINTS_OF = {m: [p for p in STRUCTURES if p.model == m] for m in MODELS}
+# One structure / relax / xanes job per batch of grid points (cumor.config.batch_table):
+# (model, batch) -> grid points. Outputs are one file per batch.
+POINTS_PER_JOB = config["batching"]["points_per_job"]
+BATCHES = batch_table(STRUCTURES, POINTS_PER_JOB)
+BATCH_OF = {(p.model, p.point): b for (_, b), pts in BATCHES.items() for p in pts}
+# Minutes per batch job (SLURM runtime), from measured seconds per structure:
+# building <1 s, relaxing 2-3 s, FEFF10 20-50 s per inequivalent Cu (up to 3).
+RUNTIME = {
+    "structure": max(1, math.ceil(POINTS_PER_JOB * 0.05)),
+    "relax": max(1, math.ceil(POINTS_PER_JOB * 0.1)),
+    "xanes": max(2, math.ceil(POINTS_PER_JOB * 2.5)),
+}
 
 
 wildcard_constraints:
     model=r"[^/]+",
-    point=r"p\d{3}",
+    batch=r"b\d{3}",
     engine=r"[a-z0-9_]+",
 
 
@@ -38,27 +49,48 @@ def model_spec(wildcards):
     return config["models"][wildcards.model]
 
 
-def grid_point(wildcards):
-    point = GRID.get((wildcards.model, wildcards.point))
-    if point is None:
-        raise ValueError(f"no grid point {wildcards.point} for model {wildcards.model}")
-    return point.as_dict()
+def batch_points(wildcards):
+    """The grid points of one batch job, as plain dicts for its params."""
+    points = BATCHES.get((wildcards.model, wildcards.batch))
+    if points is None:
+        raise ValueError(f"no batch {wildcards.batch} for model {wildcards.model}")
+    return [p.as_dict() for p in points]
+
+
+def structure_stage():
+    """Which structures the spectra are computed from."""
+    return "relaxed" if config["relax"]["enabled"] else "structures"
+
+
+def batch_file(stage, model, batch):
+    """Path of one batch's file of a stage ("structures", "relaxed", "spectra/<engine>")."""
+    ext = "json" if stage.startswith("spectra") else "extxyz"
+    return f"{RESULTS}/{stage}/{model}/{batch}.{ext}"
+
+
+def representative_point(model):
+    """The middle grid point of a model: the one its picture shows."""
+    points = POINTS_OF[model]
+    return points[len(points) // 2]
 
 
 def representative_structure(wildcards):
-    """The middle grid point of a model: the one its picture shows."""
+    """The batch file that holds a model's representative point (unrelaxed)."""
     model = wildcards if isinstance(wildcards, str) else wildcards.model
-    points = POINTS_OF[model]
-    return f"{RESULTS}/structures/{model}/{points[len(points) // 2].point}.extxyz"
+    point = representative_point(model)
+    return batch_file("structures", model, BATCH_OF[(model, point.point)])
 
 
 def structure_for_spectrum(wildcards):
-    stage = "relaxed" if config["relax"]["enabled"] else "structures"
-    return f"{RESULTS}/{stage}/{wildcards.model}/{wildcards.point}.extxyz"
+    return batch_file(structure_stage(), wildcards.model, wildcards.batch)
+
+
+def all_batches(stage):
+    return [batch_file(stage, model, batch) for model, batch in BATCHES]
 
 
 def all_spectra(wildcards=None):
-    return [f"{RESULTS}/spectra/{ENGINE}/{p.model}/{p.point}.json" for p in STRUCTURES]
+    return all_batches(f"spectra/{ENGINE}")
 
 
 def final_outputs():

@@ -15,9 +15,11 @@ rule dataset:
     conda:
         "../../envs/structures.yaml"
     threads: 1
-    # Reads one small JSON per structure; a few seconds even for thousands.
+    # Reads one small JSON per batch; a few seconds even for thousands of spectra.
     resources:
         mem_mb=2048,
         runtime=10,
+    params:
+        allow_missing=config["dataset"]["allow_missing"],
     script:
         "../scripts/build_dataset.py"

@@ -1,22 +1,22 @@
 rule relax:
-    """Relax one structure with LAMMPS (cell fixed; Cu and its Al held at the grid geometry)."""
+    """Relax one batch of structures with LAMMPS (cell fixed; Cu and its Al held at the grid geometry)."""
     input:
-        structure=f"{RESULTS}/structures/{{model}}/{{point}}.extxyz",
+        structures=f"{RESULTS}/structures/{{model}}/{{batch}}.extxyz",
     output:
-        structure=f"{RESULTS}/relaxed/{{model}}/{{point}}.extxyz",
+        structures=f"{RESULTS}/relaxed/{{model}}/{{batch}}.extxyz",
     log:
-        f"{RESULTS}/logs/relax/{{model}}/{{point}}.log",
+        f"{RESULTS}/logs/relax/{{model}}/{{batch}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/relax/{{model}}/{{point}}.tsv"
+        f"{RESULTS}/benchmarks/relax/{{model}}/{{batch}}.tsv"
     group:
         "chain"
     conda:
         "../../envs/relax.yaml"
     threads: 1
-    # Measured (test config, max_steps 200): 2-3 s, ~120 MB RSS; runtime in minutes.
+    # Measured (test config, max_steps 200): 2-3 s per structure, ~120 MB RSS.
     resources:
         mem_mb=512,
-        runtime=1,
+        runtime=RUNTIME["relax"],
     params:
         forcefield=config["relax"]["forcefield"],
         fmax=config["relax"]["fmax"],
@@ -28,8 +28,8 @@ rule relax:
 rule relaxation_qa:
     """QA of every relaxation: energy, largest displacement, Cu-Al drift, broken rings."""
     input:
-        initial=[f"{RESULTS}/structures/{p.model}/{p.point}.extxyz" for p in STRUCTURES],
-        relaxed=[f"{RESULTS}/relaxed/{p.model}/{p.point}.extxyz" for p in STRUCTURES],
+        initial=all_batches("structures"),
+        relaxed=all_batches("relaxed"),
     output:
         table=report(
             f"{RESULTS}/qa/relaxation.csv",

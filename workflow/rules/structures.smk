@@ -15,32 +15,31 @@ rule ring_catalogue:
 
 
 rule structure:
-    """Build one Cu-MOR structure (model, grid point) from its ring and grid values."""
+    """Build one batch of a model's Cu-MOR structures (grid points) from its ring and grid values."""
     input:
         rings=f"{RESULTS}/framework/rings.json",
     output:
-        structure=f"{RESULTS}/structures/{{model}}/{{point}}.extxyz",
+        structures=f"{RESULTS}/structures/{{model}}/{{batch}}.extxyz",
     log:
-        f"{RESULTS}/logs/structure/{{model}}/{{point}}.log",
+        f"{RESULTS}/logs/structure/{{model}}/{{batch}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/structure/{{model}}/{{point}}.tsv"
-    # One structure's structure -> relax -> xanes chain is one "chain" group; on a
-    # cluster, profiles/slurm batches many chains into one submission
+        f"{RESULTS}/benchmarks/structure/{{model}}/{{batch}}.tsv"
+    # One batch's structure -> relax -> xanes chain is one "chain" group; on a
+    # cluster, profiles/slurm packs several chains into one submission
     # (group-components). Locally groups are ignored.
     group:
         "chain"
     conda:
         "../../envs/structures.yaml"
     threads: 1
-    # Measured: ~2 s (Python start-up and imports; rings come from the catalogue),
-    # ~160 MB RSS. runtime is in minutes
-    # (1 = the smallest); a SLURM group job asks for the sum over its chains.
+    # Measured: ~2 s start-up and imports per job + <1 s per structure, ~160 MB
+    # RSS. runtime in minutes; a SLURM group job asks for the sum over its chains.
     resources:
         mem_mb=512,
-        runtime=1,
+        runtime=RUNTIME["structure"],
     params:
         spec=model_spec,
-        point=grid_point,
+        points=batch_points,
     script:
         "../scripts/build_structure.py"
 
@@ -64,6 +63,8 @@ rule model_figure:
     resources:
         mem_mb=1024,
         runtime=2,
+    params:
+        point=lambda wc: representative_point(wc.model).point,
     script:
         "../scripts/plot_models.py"
 
@@ -87,5 +88,7 @@ rule model_panel:
     resources:
         mem_mb=2048,
         runtime=5,
+    params:
+        points=[representative_point(m).point for m in MODELS],
     script:
         "../scripts/plot_models.py"

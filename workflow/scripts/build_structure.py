@@ -1,13 +1,14 @@
-"""Snakemake script: build one Cu-MOR structure (rule `structure`)."""
+"""Snakemake script: build one batch of Cu-MOR structures (rule `structure`)."""
 
+from cumor.batches import build_structure_batch
 from cumor.joblog import job_log
-from cumor.models import GridPoint, build_cu_model
+from cumor.models import GridPoint
 from cumor.rings import read_ring_catalogue
-from cumor.structure_io import write_structure
+from cumor.structure_io import write_structures
 
 with job_log(snakemake.log[0]) as log:  # noqa: F821 (snakemake injects it)
-    point = GridPoint(**snakemake.params.point)  # noqa: F821
+    points = [GridPoint(**p) for p in snakemake.params.points]  # noqa: F821
     rings = read_ring_catalogue(snakemake.input.rings)  # noqa: F821
-    atoms = build_cu_model(snakemake.params.spec, point, rings=rings)  # noqa: F821
-    write_structure(snakemake.output.structure, atoms)  # noqa: F821
-    log.info("built %s %s: %d atoms, %s", point.model, point.point, len(atoms), atoms.info)
+    structures = build_structure_batch(snakemake.params.spec, points, rings=rings)  # noqa: F821
+    write_structures(snakemake.output.structures, structures)  # noqa: F821
+    log.info("wrote %d structures", len(structures))

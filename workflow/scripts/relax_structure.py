@@ -1,22 +1,19 @@
-"""Snakemake script: relax one structure with LAMMPS (rule `relax`)."""
+"""Snakemake script: relax one batch of structures with LAMMPS (rule `relax`)."""
 
+from cumor.batches import relax_batch
 from cumor.joblog import job_log
-from cumor.relax import forcefield_from_config, relax_structure
-from cumor.structure_io import read_structure, write_structure
+from cumor.relax import forcefield_from_config
+from cumor.structure_io import read_structures, write_structures
 
 with job_log(snakemake.log[0]) as log:  # noqa: F821 (snakemake injects it)
     params = snakemake.params  # noqa: F821
-    atoms = read_structure(snakemake.input.structure)  # noqa: F821
-    forcefield = forcefield_from_config(params.forcefield)
-    relaxed, info = relax_structure(
-        atoms,
-        forcefield,
-        fixed=atoms.info["fixed"],
+    relaxed = relax_batch(
+        read_structures(snakemake.input.structures),  # noqa: F821
+        forcefield_from_config(params.forcefield),
         fmax=params.fmax,
         max_steps=params.max_steps,
-        # the LAMMPS log sits beside the job log: <model>/<point>.lammps.log
-        logfile=str(snakemake.log[0]).removesuffix(".log") + ".lammps.log",  # noqa: F821
+        # LAMMPS logs sit beside the job log: <model>/<batch>.<point>.lammps.log
+        lammps_log_stem=str(snakemake.log[0]).removesuffix(".log"),  # noqa: F821
     )
-    relaxed.info.update({f"relax_{k}": v for k, v in info.items()})
-    write_structure(snakemake.output.structure, relaxed)  # noqa: F821
-    log.info("relaxed %s %s: %s", atoms.info["model"], atoms.info["point"], info)
+    write_structures(snakemake.output.structures, relaxed)  # noqa: F821
+    log.info("wrote %d relaxed structures", len(relaxed))

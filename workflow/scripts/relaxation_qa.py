@@ -3,13 +3,16 @@
 from cumor.atomic_io import atomic_path
 from cumor.joblog import job_log
 from cumor.qa import plot_relaxation_qa, qa_table, relaxation_qa
-from cumor.structure_io import read_structure
+from cumor.structure_io import read_structures, structure_by_point
 
 with job_log(snakemake.log[0]) as log:  # noqa: F821 (snakemake injects it)
     inp, out = snakemake.input, snakemake.output  # noqa: F821
-    records = [
-        relaxation_qa(read_structure(a), read_structure(b)) for a, b in zip(inp.initial, inp.relaxed)
-    ]
+    records = []
+    for initial_path, relaxed_path in zip(inp.initial, inp.relaxed):
+        initial = read_structures(initial_path)
+        for relaxed in read_structures(relaxed_path):
+            start = structure_by_point(initial, relaxed.info["point"], initial_path)
+            records.append(relaxation_qa(start, relaxed))
     table = qa_table(records)
     with atomic_path(out.table) as tmp:
         table.to_csv(tmp, index=False)
