@@ -241,6 +241,7 @@ def test_cli_errors(model_dir, tmp_path, capsys):
                      "--out-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "no numeric data" in err
+    assert not list(tmp_path.glob("*.classification.*"))  # no partial output
     assert cli.main(["classify", str(SPECTRUM), "--model-dir", str(tmp_path / "none")]) == 2
     assert "no ensemble found" in capsys.readouterr().err
 

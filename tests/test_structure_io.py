@@ -56,3 +56,13 @@ def test_empty_batch_is_refused(tmp_path):
     with pytest.raises(ValueError, match="no structures"):
         write_structures(tmp_path / "b.extxyz", [])
     assert not (tmp_path / "b.extxyz").exists()
+
+
+@pytest.mark.parametrize("text", ["", "garbage\n", "3\nLattice=\"1 0 0\" x\nCu 0 0\n"])
+def test_corrupt_file_is_named(tmp_path, batch, text):
+    write_structures(tmp_path / "b.extxyz", batch)
+    whole = (tmp_path / "b.extxyz").read_text()
+    for content in (text, whole[: len(whole) // 2]):  # garbage, or a truncated batch
+        (tmp_path / "bad.extxyz").write_text(content)
+        with pytest.raises(ValueError, match=r"bad.extxyz: (not a readable|holds no|holds 1 of its 2)"):
+            read_structures(tmp_path / "bad.extxyz")

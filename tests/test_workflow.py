@@ -1,4 +1,12 @@
-"""The workflow through Snakemake: dry runs, bad input, and the test config end to end."""
+"""The workflow through Snakemake: dry runs, bad input, and the test config end to end.
+
+Bad-input matrix (each a clear error naming the problem, no partial output):
+misspelt key, unknown engine / model / class, grid min > max, points_per_job 0 and
+FDMNES without an executable fail at `snakemake -n` (here); a corrupt structure file
+(tests/test_structure_io.py); an engine crash (here, through the dataset rule, and
+tests/engines/); an empty, one-column or non-monotonic measured spectrum
+(tests/test_measured.py).
+"""
 
 import json
 import os
@@ -54,12 +62,26 @@ def test_lint_is_clean(checkout):
         ("ml={'epoch': 3}", "epoch"),  # misspelt key
         ("xanes={'engine': 'gaussian'}", "gaussian"),  # unknown engine
         ("select={'models': ['99_1Cu']}", "99_1Cu"),  # unknown model
+        # FDMNES selected but not installed: says how to point to it
+        ("xanes={'engine': 'fdmnes'}", "FDMNES_BIN"),
+        ("batching={'points_per_job': 0}", "points_per_job"),  # no empty batches
     ],
 )
 def test_bad_config_fails_before_any_job(checkout, override, message):
     run = _snakemake(checkout, "-n", "--config", override)
     assert run.returncode != 0
     assert message in run.stdout + run.stderr
+    assert not (checkout / "results").exists()
+
+
+def test_grid_min_above_max_fails_before_any_job(checkout):
+    (checkout / "bad_grid.yaml").write_text(
+        "models:\n  8_1Cu:\n    class: '8'\n    n_cu: 1\n    ring: '8'\n"
+        "    placement: ring_plane\n    grid: {cu_al: {min: 3.5, max: 2.5, n: 4}}\n"
+    )
+    run = _snakemake(checkout, "-n", "--configfile", "bad_grid.yaml")
+    assert run.returncode != 0
+    assert "models.8_1Cu.grid.cu_al: min 3.5" in run.stdout + run.stderr
     assert not (checkout / "results").exists()
 
 

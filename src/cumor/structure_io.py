@@ -28,8 +28,12 @@ def write_structures(path: str | Path, structures: list[Atoms]) -> None:
     """
     if not structures:
         raise ValueError(f"{path}: no structures to write")
+    frames = [atoms.copy() for atoms in structures]
+    for atoms in frames:
+        # lets the reader tell a whole batch from one cut at a frame boundary
+        atoms.info["batch_size"] = len(frames)
     with atomic_path(path) as tmp:
-        ase.io.write(tmp, structures, format="extxyz")
+        ase.io.write(tmp, frames, format="extxyz")
 
 
 def read_structure(path: str | Path) -> Atoms:
@@ -62,6 +66,9 @@ def read_structures(path: str | Path) -> list[Atoms]:
         raise ValueError(f"{path}: not a readable extxyz structure ({err})") from err
     if not frames:
         raise ValueError(f"{path}: holds no structure")
+    expected = frames[0].info.get("batch_size", len(frames))
+    if len(frames) != expected:
+        raise ValueError(f"{path}: holds {len(frames)} of its {expected} structures (truncated?)")
     return [_checked(atoms, f"{path} (frame {i})") for i, atoms in enumerate(frames)]
 
 
@@ -81,7 +88,7 @@ def _checked(atoms: Atoms, where: str) -> Atoms:
     for key in LABEL_INFO:
         if key in atoms.info:
             atoms.info[key] = _label(atoms.info[key])
-    for key in ("n_cu", "al_index"):
+    for key in ("n_cu", "al_index", "batch_size"):
         if key in atoms.info:
             atoms.info[key] = int(atoms.info[key])
     for key in ("cu_al", "tilt", "phi"):
