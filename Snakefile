@@ -18,6 +18,7 @@ include: "workflow/rules/references.smk"
 include: "workflow/rules/dataset.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/ml.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

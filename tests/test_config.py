@@ -70,3 +70,22 @@ def test_batch_table_one_point_per_job_and_bad_size():
     assert [len(v) for v in batch_table(structures, 1).values()] == [1, 1, 1]
     with pytest.raises(ConfigError, match="points_per_job"):
         batch_table(structures, 0)
+
+
+@pytest.mark.parametrize(
+    "figures, key",
+    [
+        ({"convergence": {"model": "5.21_1Cu"}}, "figures.convergence.model"),
+        ({"example_spectra": {"models": ["5.12_1Cu", "8.3_2Cu"]}}, "figures.example_spectra.models"),
+        ({"engine_comparison": {"models": ["12.5_1cu"]}}, "figures.engine_comparison.models"),
+    ],
+)
+def test_unknown_figure_model_named(figures, key):
+    """A typo in a figure's model is an error; a catalogue model not selected is not."""
+    config = copy.deepcopy(CONFIG)
+    config["figures"] = figures
+    with pytest.raises(ConfigError, match=key):
+        check_config(config)
+    config = copy.deepcopy(CONFIG)
+    config["select"] = {"models": ["8_1Cu"]}
+    check_config(config)  # the default figures name models that are not selected

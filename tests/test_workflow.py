@@ -34,9 +34,11 @@ def _copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def _snakemake(workdir: Path, *args: str, timeout: int = 1800) -> subprocess.CompletedProcess:
+def _snakemake(workdir: Path, *args: str, timeout: int = 1800,
+               env: dict | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "--directory", str(workdir), *args]
-    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout,
+                          env=env)
 
 
 @pytest.fixture()
@@ -109,6 +111,61 @@ def test_measured_spectra_are_scheduled(checkout):
     assert run.returncode != 0 and "two files named 's'" in run.stdout + run.stderr
 
 
+def test_figure_rules_are_scheduled(checkout):
+    """Figs. 1 and 4 are targets; the study's 6 A spectrum is the data set's own."""
+    run = _snakemake(checkout, "-n", "--quiet", "rules", "--configfile", "config/test.yaml")
+    assert run.returncode == 0, run.stderr
+    scheduled = _scheduled_rules(run.stdout)
+    assert {"convergence_spectrum", "fig1_convergence", "fig4_example_spectra"} <= scheduled
+    assert "engine_comparison" not in scheduled  # figures.engine_comparison.enabled: false
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml")
+    assert run.returncode == 0, run.stderr
+    for key in ("r4", "r5", "r6_scf_radius-4"):  # config/test.yaml: radii 4-6, SCF off/on
+        assert f"results/test/convergence/feff/{key}.json" in run.stdout
+    assert "convergence/feff/r6.json" not in run.stdout
+    for name in ("fig1_convergence_feff.csv", "fig4_example_spectra_feff.pdf"):
+        assert f"results/test/figures/{name}" in run.stdout
+    # the study's structure is the relaxed one of the configured grid point
+    assert "results/test/relaxed/5.12_1Cu/b000.extxyz" in run.stdout
+
+
+def _without_fdmnes() -> dict:
+    return {k: v for k, v in os.environ.items() if k != "FDMNES_BIN"}
+
+
+@pytest.mark.parametrize(
+    "override",
+    ["figures: {engine_comparison: {enabled: true}}", "xanes: {engine: fdmnes}"],
+)
+def test_fdmnes_without_executable_fails_before_any_job(checkout, override):
+    """Engine comparison on (FEFF configured) or FDMNES as the engine: stop at once."""
+    (checkout / "override.yaml").write_text(override + "\n")
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "override.yaml",
+                     env=_without_fdmnes())
+    assert run.returncode != 0
+    assert "no FDMNES executable configured" in run.stdout + run.stderr
+    assert not (checkout / "results").exists()
+
+
+def test_engine_comparison_is_scheduled_when_enabled(checkout, tmp_path):
+    """With an FDMNES executable (a stand-in: a dry run never starts it) the comparison
+    puts each selected model's middle point through both engines."""
+    fake = tmp_path / "fdmnes"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    (checkout / "compare.yaml").write_text(
+        "figures:\n  engine_comparison: {enabled: true, models: [8_1Cu, 5.12_1Cu]}\n")
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "compare.yaml",
+                     env={**_without_fdmnes(), "FDMNES_BIN": str(fake)})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    assert "rule engine_comparison" in run.stdout
+    assert "results/test/figures/engine_comparison.pdf" in run.stdout
+    for engine in ("feff", "fdmnes"):
+        for model in ("8_1Cu", "5.12_1Cu"):  # p000, p016, p033, p049: one batch
+            assert f"results/test/spectra/{engine}/{model}/b000.json" in run.stdout
+    assert "results/test/spectra/fdmnes/12.5_1Cu" not in run.stdout
+
+
 @pytest.fixture(scope="module")
 def test_config_run(tmp_path_factory):
     """One uninterrupted run of the test config (shared by the slow tests below)."""
@@ -139,7 +196,26 @@ def test_test_config_end_to_end(test_config_run):
     np.testing.assert_allclose(cm.sum(axis=1), 1.0)
     for suffix in ("png", "pdf"):
         assert (results / "figures" / f"confusion_matrix_feff.{suffix}").stat().st_size > 0
+    _check_figures(results)
     _check_ml_outputs(checkout, results, table)
+
+
+def _check_figures(results: Path) -> None:
+    """Fig. 1 (convergence table and figure) and Fig. 4 (example spectra)."""
+    for name in ("fig1_convergence_feff", "fig4_example_spectra_feff"):
+        for suffix in ("png", "pdf"):
+            assert (results / "figures" / f"{name}.{suffix}").stat().st_size > 0
+    fig1 = pd.read_csv(results / "figures" / "fig1_convergence_feff.csv")
+    assert list(fig1["setting"]) == ["r4", "r5", "r6", "r6", "r6_scf_radius-4"]
+    assert list(fig1["panel"]) == ["cluster_radius"] * 3 + ["scf_radius"] * 2
+    assert (fig1["seconds"] > 0).all() and (fig1["n_absorbers"] == 1).all()
+    assert (fig1["r_vs_last"] >= 0).all() and fig1["r_vs_next"].notna().sum() == 3
+    log = (results / "logs" / "fig1_convergence" / "feff.log").read_text()
+    assert "5.12_1Cu p016" in log and "r_vs_next" in log
+    # test config: of the paper's Fig. 4 models only 5.12_1Cu is selected
+    log = (results / "logs" / "fig4_example_spectra" / "feff.log").read_text()
+    assert "skipped: 8.8.2Si_2Cu, 8.12.3Si_2Cu, 8.3Si_2Cu" in log
+    assert "5.12_1Cu: 4 spectra over cu_al" in log
 
 
 #: Rules that may run when only ML settings change.

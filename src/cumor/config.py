@@ -46,6 +46,26 @@ def check_config(config: dict) -> None:
         raise ConfigError("models: the catalogue is empty; nothing to run")
     for name in names:
         _check_model(name, config["models"][name])
+    _check_figure_models(config)
+
+
+def _check_figure_models(config: dict) -> None:
+    """Models named under ``figures`` must be in the catalogue (a typo is an error;
+    a catalogue model that is not selected is only skipped by the figure)."""
+    figures = config.get("figures", {})
+    catalogue = config.get("models", {})
+    named = {
+        "figures.convergence.model": [figures.get("convergence", {}).get("model")],
+        "figures.example_spectra.models": figures.get("example_spectra", {}).get("models", []),
+        "figures.engine_comparison.models": (
+            [] if figures.get("engine_comparison", {}).get("models", "all") == "all"
+            else figures["engine_comparison"]["models"]
+        ),
+    }
+    for key, models in named.items():
+        unknown = [m for m in models if m is not None and m not in catalogue]
+        if unknown:
+            raise ConfigError(f"{key}: unknown model(s) {unknown}; not in the catalogue (models:)")
 
 
 def _check_model(name: str, spec: dict) -> None:

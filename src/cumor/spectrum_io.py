@@ -90,6 +90,22 @@ def read_spectrum_records(path: str | Path) -> list[dict]:
     return [r if is_failed(r) else _with_arrays(r) for r in records]
 
 
+def read_point_spectrum(path: str | Path, point: str) -> dict:
+    """The spectrum of grid point ``point`` from a batch or one-spectrum file.
+
+    Raises
+    ------
+    ValueError
+        If the file holds no record of that point, or only its failure record.
+    """
+    for record in read_spectrum_records(path):
+        if record["meta"].get("point") == point:
+            if is_failed(record):
+                raise ValueError(f"{path}: no spectrum of {point}: {record['error']}")
+            return record
+    raise ValueError(f"{path}: holds no spectrum of grid point {point}")
+
+
 def _read_json(path: str | Path) -> dict:
     try:
         return json.loads(Path(path).read_text())

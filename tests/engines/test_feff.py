@@ -96,7 +96,10 @@ def test_feff_input_settings_switch_cards():
     cluster = zeolite_like_cluster()
     text = feff_input(cluster, {"scf_radius": 4.0, "core_hole": "fsr", "exchange": "DH",
                                 "fms_radius": 5.5, "s02": 0.9, "vi0": 0.5})
-    assert "\nSCF 4\n" in text
+    assert "\nSCF 4 0 30 0.05\n" in text  # cluster SCF, 30 iterations, mixing 0.05
+    assert "SCF 3.5 0 12 0.1\n" in feff_input(
+        cluster, {"scf_radius": 3.5, "scf_iterations": 12, "scf_mixing": 0.1})
+    assert "\nSCF" not in feff_input(cluster, {})  # no SCF by default
     assert "COREHOLE FSR" in text
     assert "EXCHANGE 1 0 0.5" in text
     assert "FMS 5.5" in text and "S02 0.9" in text
@@ -110,6 +113,10 @@ def test_feff_input_settings_switch_cards():
         {"exchange": "PBE"},
         {"cluster_radius": -1.0},
         {"scf_radius": 0.0},
+        {"scf_mixing": 0.0},
+        {"scf_mixing": 1.5},
+        {"scf_iterations": 0},
+        {"scf_iterations": 2.5},
         {"xanes_kmax": 2.0},
         {"egrid_fine_start": -50.0},
         {"clusterradius": 6.0},
@@ -128,6 +135,7 @@ def test_feff10_parses_and_validates_written_input():
     assert parsed.num_atoms == len(cluster)
     assert [(p.ipot, p.z) for p in parsed.potentials] == [(0, 29), (1, 8), (2, 29)]
     feff10.validate(text)  # raises FeffConfigError if FEFF would reject it
+    feff10.validate(feff_input(cluster, {"scf_radius": 3.0}, title="Cu2O SCF"))
 
 
 # ------------------------------------------------------------------ parser

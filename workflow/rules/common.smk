@@ -1,4 +1,5 @@
 # Config validation and path helpers shared by every stage.
+import dataclasses
 import json
 import math
 import os
@@ -6,7 +7,8 @@ import os
 from snakemake.utils import validate
 
 from cumor.config import batch_table, check_config, structure_table
-from cumor.engines import check_engine_ready
+from cumor.convergence import choose_structure, convergence_steps, setting_key
+from cumor.engines import check_engine_ready, get_engine
 from cumor.relax import forcefield_from_config
 
 validate(
@@ -22,6 +24,11 @@ check_engine_ready(
 
 RESULTS = config["results"]
 ENGINE = config["xanes"]["engine"]
+FIGURES = config["figures"]
+# The engine comparison runs a second engine: it must be ready too, checked here.
+if FIGURES["engine_comparison"]["enabled"]:
+    for _engine in FIGURES["engine_comparison"]["engines"]:
+        check_engine_ready(_engine, config["xanes"].get(_engine, {}))
 STRUCTURES = structure_table(config)
 MODELS = sorted({p.model for p in STRUCTURES})
 POINTS_OF = {m: [p for p in STRUCTURES if p.model == m] for m in MODELS}
@@ -37,6 +44,8 @@ RUNTIME = {
     "relax": max(1, math.ceil(POINTS_PER_JOB * 0.1)),
     "xanes": max(2, math.ceil(POINTS_PER_JOB * 2.5)),
 }
+#: Selected models in catalogue (selection) order, unlike the sorted MODELS.
+SELECTED = list(dict.fromkeys(p.model for p in STRUCTURES))
 
 
 wildcard_constraints:
@@ -89,6 +98,14 @@ def all_batches(stage):
     return [batch_file(stage, model, batch) for model, batch in BATCHES]
 
 
+def spectrum_path(engine, model, point):
+    """The spectra file of the xanes rule that holds one structure's spectrum (its batch's).
+
+    Read that structure's record with cumor.spectrum_io.read_point_spectrum.
+    """
+    return batch_file(f"spectra/{engine}", model, BATCH_OF[(model, point)])
+
+
 def all_spectra(wildcards=None):
     return all_batches(f"spectra/{ENGINE}")
 
@@ -103,7 +120,107 @@ def final_outputs():
         *[f"{RESULTS}/figures/models/{m}.png" for m in MODELS],
         f"{RESULTS}/qa/relaxation.csv",
         *ml_outputs(),  # ml.smk: augmented set, results table, ensemble, figures
+        *figure_outputs(),  # figures.smk: Figs. 1 and 4, engine comparison
     ]
+
+
+# --- Paper figures (rules in figures.smk) ------------------------------------------
+#: Fig. 1: the grid point whose structure every convergence spectrum uses, and why a
+#: configured one was replaced (logged by the figure job).
+CONVERGENCE_MODEL, CONVERGENCE_POINT, CONVERGENCE_NOTES = choose_structure(
+    FIGURES["convergence"]["model"],
+    FIGURES["convergence"]["point"],
+    {m: POINTS_OF[m] for m in SELECTED},
+)
+
+
+def convergence_structure(wildcards=None):
+    """Structure file of the Fig. 1 study: the relaxed one of the chosen grid point.
+
+    The only place the convergence rules learn where that structure lives: the
+    batch file holding the grid point (the job picks the point out of it).
+    """
+    batch = BATCH_OF[(CONVERGENCE_MODEL, CONVERGENCE_POINT)]
+    return batch_file(structure_stage(), CONVERGENCE_MODEL, batch)
+
+
+def _convergence_plan(engine):
+    """(steps, {setting key: engine settings}) of the Fig. 1 study for one engine."""
+    base = config["xanes"].get(engine, {})
+    panel_b = FIGURES["convergence"][engine]
+    steps = convergence_steps(
+        base, FIGURES["convergence"]["radii"], panel_b["parameter"], panel_b["values"]
+    )
+    return steps, {s.key: {**base, **s.overrides} for s in steps}
+
+
+CONVERGENCE = {engine: _convergence_plan(engine) for engine in ("feff", "fdmnes")}
+# Settings of the configured engine are validated now, not job by job.
+for _settings in CONVERGENCE[ENGINE][1].values():
+    get_engine(ENGINE, _settings)
+
+
+def convergence_settings(wildcards):
+    """Engine settings of one convergence spectrum (wildcards engine, setting)."""
+    plan = CONVERGENCE[wildcards.engine][1]
+    if wildcards.setting not in plan:
+        raise ValueError(
+            f"no convergence setting {wildcards.setting!r} for {wildcards.engine}; "
+            f"the config gives {sorted(plan)}"
+        )
+    return plan[wildcards.setting]
+
+
+def convergence_keys(engine):
+    """Setting keys of the study, each once, in panel order."""
+    return list(dict.fromkeys(s.key for s in CONVERGENCE[engine][0]))
+
+
+def convergence_spectrum(engine, key):
+    """Spectrum of one setting; the configured settings' one is the data set's own."""
+    base = config["xanes"].get(engine, {})
+    if key == setting_key(base.get("cluster_radius") or 6.0, {}, base):
+        return spectrum_path(engine, CONVERGENCE_MODEL, CONVERGENCE_POINT)
+    return f"{RESULTS}/convergence/{engine}/{key}.json"
+
+
+def convergence_inputs(wildcards):
+    return [
+        convergence_spectrum(wildcards.engine, k)
+        for k in convergence_keys(wildcards.engine)
+    ]
+
+
+def comparison_structures():
+    """(model, point) pairs of the engine comparison: middle selected point of each model."""
+    chosen = FIGURES["engine_comparison"]["models"]
+    models = [m for m in SELECTED if chosen == "all" or m in chosen]
+    return [(m, POINTS_OF[m][len(POINTS_OF[m]) // 2].point) for m in models]
+
+
+def comparison_inputs(wildcards=None):
+    """Named inputs, one list per engine (for unpack)."""
+    return {
+        engine: [spectrum_path(engine, m, p) for m, p in comparison_structures()]
+        for engine in FIGURES["engine_comparison"]["engines"]
+    }
+
+
+def figure_outputs():
+    outputs = [
+        f"{RESULTS}/figures/fig1_convergence_{ENGINE}.{ext}"
+        for ext in ("png", "pdf", "csv")
+    ]
+    outputs += [
+        f"{RESULTS}/figures/fig4_example_spectra_{ENGINE}.{ext}"
+        for ext in ("png", "pdf")
+    ]
+    if FIGURES["engine_comparison"]["enabled"]:
+        outputs += [
+            f"{RESULTS}/figures/engine_comparison.{ext}"
+            for ext in ("png", "pdf", "csv")
+        ]
+    return outputs
 
 
 # --- Machine learning (rules in references.smk, train.smk, ml.smk) -----------------

@@ -47,6 +47,11 @@ DEFAULT_SETTINGS: dict = {
     "cluster_radius": 6.0,  # Angstrom; ~40-50 atoms in MOR, 65 in dense Cu2O
     "fms_radius": None,  # None -> the whole cluster (plus a tiny margin)
     "scf_radius": None,  # None -> overlapped atomic potentials (no SCF)
+    # SCF card "SCF rfms1 lfms1 nscmt ca": with FEFF's own mixing ca = 0.2 the SCF
+    # of a Cu-MOR cluster oscillates ("Found bad counts") and stops in pot with
+    # "Cannot determine Norman radius"; ca = 0.05 converges in ~17 iterations.
+    "scf_iterations": 30,  # nscmt, largest number of SCF iterations
+    "scf_mixing": 0.05,  # ca, Broyden mixing of the new density (FEFF default 0.2)
     "core_hole": "RPA",  # RPA | FSR | none
     "exchange": "HL",  # HL (Hedin-Lundqvist, EXCHANGE 0) | DH (Dirac-Hara, 1)
     "vr0": 0.0,  # eV, constant real shift of the self-energy
@@ -143,6 +148,11 @@ def resolve_settings(settings: dict | None) -> dict:
         resolved["egrid_start"] < resolved["egrid_fine_start"] < resolved["egrid_fine_stop"]
     ):
         raise ValueError("need egrid_start < egrid_fine_start < egrid_fine_stop")
+    iterations = resolved["scf_iterations"]
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
+        raise ValueError(f"scf_iterations must be a positive integer, got {iterations!r}")
+    if not 0 < float(resolved["scf_mixing"]) <= 1:
+        raise ValueError(f"scf_mixing must be in (0, 1], got {resolved['scf_mixing']}")
     for key in ("egrid_pre_step", "egrid_fine_step", "xanes_kstep", "s02"):
         if not float(resolved[key]) > 0:
             raise ValueError(f"{key} must be positive, got {resolved[key]}")
@@ -205,7 +215,8 @@ def feff_input(cluster: Atoms, settings: dict, title: str = "") -> str:
     """Complete ``feff.inp`` for Cu K-edge XANES of a cluster.
 
     Cards: TITLE, EDGE K, S02, CONTROL (all modules), PRINT (minimal),
-    EXCHANGE, COREHOLE, SCF (only when ``scf_radius`` is set), FMS, XANES,
+    EXCHANGE, COREHOLE, SCF (only when ``scf_radius`` is set; with
+    ``scf_iterations`` and ``scf_mixing``), FMS, XANES,
     EGRID, POTENTIALS (absorber ipot 0, then one ipot per element), ATOMS.
 
     Parameters
@@ -250,7 +261,10 @@ def feff_input(cluster: Atoms, settings: dict, title: str = "") -> str:
         f"COREHOLE {s['core_hole']}",
     ]
     if s["scf_radius"] is not None:
-        lines.append(f"SCF {float(s['scf_radius']):g}")
+        # rfms1, lfms1 (0 = cluster, not crystal), nscmt, ca
+        lines.append(
+            f"SCF {float(s['scf_radius']):g} 0 {s['scf_iterations']:d} {float(s['scf_mixing']):g}"
+        )
     lines += [
         f"FMS {float(s['fms_radius']):g}",
         f"XANES {s['xanes_kmax']:g} {s['xanes_kstep']:g}",
