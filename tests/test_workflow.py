@@ -120,7 +120,7 @@ def test_figure_rules_are_scheduled(checkout):
     assert "engine_comparison" not in scheduled  # figures.engine_comparison.enabled: false
     run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml")
     assert run.returncode == 0, run.stderr
-    for key in ("r4", "r5", "r6_scf_radius-4"):  # config/test.yaml: radii 4-6, SCF off/on
+    for key in ("r4", "r5", "r6_fms_radius-4"):  # config/test.yaml: radii 4-6, FMS whole/4 A
         assert f"results/test/convergence/feff/{key}.json" in run.stdout
     assert "convergence/feff/r6.json" not in run.stdout
     for name in ("fig1_convergence_feff.csv", "fig4_example_spectra_feff.pdf"):
@@ -206,8 +206,8 @@ def _check_figures(results: Path) -> None:
         for suffix in ("png", "pdf"):
             assert (results / "figures" / f"{name}.{suffix}").stat().st_size > 0
     fig1 = pd.read_csv(results / "figures" / "fig1_convergence_feff.csv")
-    assert list(fig1["setting"]) == ["r4", "r5", "r6", "r6", "r6_scf_radius-4"]
-    assert list(fig1["panel"]) == ["cluster_radius"] * 3 + ["scf_radius"] * 2
+    assert list(fig1["setting"]) == ["r4", "r5", "r6", "r6", "r6_fms_radius-4"]
+    assert list(fig1["panel"]) == ["cluster_radius"] * 3 + ["fms_radius"] * 2
     assert (fig1["seconds"] > 0).all() and (fig1["n_absorbers"] == 1).all()
     assert (fig1["r_vs_last"] >= 0).all() and fig1["r_vs_next"].notna().sum() == 3
     log = (results / "logs" / "fig1_convergence" / "feff.log").read_text()
