@@ -282,6 +282,14 @@ def test_ewald_on_a_skewed_cell_is_refused_before_lammps_starts(ff, tmp_path):
     assert not log.exists()
 
 
+def test_ewald_is_refused_for_any_tilt_lammps_would_keep(ff, mor):
+    # a tilt below ASE's is_skewed tolerance still makes LAMMPS run triclinic
+    atoms = mor.copy()
+    atoms.set_cell(atoms.cell.array + [[0, 0, 0], [1.0e-4, 0, 0], [0, 0, 0]])
+    with pytest.raises(ValueError, match="skewed"):
+        relax_structure(atoms, ff)
+
+
 def test_tight_tolerance_converges_past_the_cg_line_search_limit(ff, mor, tmp_path):
     # CG stops with 'linesearch alpha is zero' near 5e-4 eV/A on MOR (energy
     # differences hit the Ewald accuracy); the FIRE stage must finish the job.

