@@ -12,6 +12,7 @@ import pytest
 from cumor.convergence import (
     ConvergenceStep,
     choose_structure,
+    configured_setting_key,
     convergence_steps,
     convergence_table,
     engine_comparison_table,
@@ -52,6 +53,14 @@ def test_r_factor_is_zero_for_equal_spectra_and_matches_definition():
 def test_r_factor_rejects_bad_input(a, b, message):
     with pytest.raises(ValueError, match=message):
         r_factor(a, b)
+
+
+def test_configured_setting_key_is_the_data_sets_setting():
+    assert configured_setting_key({"cluster_radius": 6.0, "scf_radius": None}) == "r6"
+    assert configured_setting_key({}) == "r6"  # the engines' default radius
+    assert configured_setting_key({"cluster_radius": 5}) == "r5"
+    steps = convergence_steps({"cluster_radius": 5.0}, [4, 5], "fms_radius", [None, 3.0])
+    assert configured_setting_key({"cluster_radius": 5.0}) in {s.key for s in steps}
 
 
 def test_format_value_and_setting_key():

@@ -33,6 +33,7 @@ __all__ = [
     "ConvergenceStep",
     "convergence_steps",
     "choose_structure",
+    "configured_setting_key",
     "convergence_table",
     "engine_comparison_table",
     "format_value",
@@ -130,6 +131,26 @@ def _same(a, b) -> bool:
     return a == b
 
 
+def _configured_radius(base_settings: Mapping, default_radius: float) -> float:
+    return float(base_settings.get(RADIUS_PANEL) or default_radius)
+
+
+def configured_setting_key(base_settings: Mapping, default_radius: float = 6.0) -> str:
+    """:func:`setting_key` of the configured settings themselves (the data set's).
+
+    The study's step with this key is the spectrum the data set already has.
+
+    Parameters
+    ----------
+    base_settings : mapping
+        The engine's configured settings (``xanes.<engine>``).
+    default_radius : float, optional
+        Cluster radius when ``base_settings`` has none (as in
+        :func:`convergence_steps`).
+    """
+    return setting_key(_configured_radius(base_settings, default_radius), {}, base_settings)
+
+
 @dataclasses.dataclass(frozen=True)
 class ConvergenceStep:
     """One spectrum of the convergence study.
@@ -204,7 +225,7 @@ def convergence_steps(
         if len(set(keys)) != len(keys):
             raise ValueError(f"{name}: repeated value in {list(series)}")
     base = dict(base_settings)
-    base_radius = float(base.get(RADIUS_PANEL) or default_radius)
+    base_radius = _configured_radius(base, default_radius)
     steps = []
     for radius in radii:
         if not float(radius) > 0:

@@ -16,9 +16,8 @@ LABEL_INFO = ("model", "point", "ring_class", "ring")
 
 
 def write_structure(path: str | Path, atoms: Atoms) -> None:
-    """Write ``atoms`` to extxyz atomically (temporary name, then rename)."""
-    with atomic_path(path) as tmp:
-        ase.io.write(tmp, atoms, format="extxyz")
+    """Write one structure to extxyz atomically (a batch of one, see :func:`write_structures`)."""
+    write_structures(path, [atoms])
 
 
 def write_structures(path: str | Path, structures: list[Atoms]) -> None:

@@ -7,7 +7,11 @@ import os
 from snakemake.utils import validate
 
 from cumor.config import batch_table, check_config, structure_table
-from cumor.convergence import choose_structure, convergence_steps, setting_key
+from cumor.convergence import (
+    choose_structure,
+    configured_setting_key,
+    convergence_steps,
+)
 from cumor.engines import check_engine_ready, get_engine
 from cumor.relax import forcefield_from_config
 
@@ -178,8 +182,7 @@ def convergence_keys(engine):
 
 def convergence_spectrum(engine, key):
     """Spectrum of one setting; the configured settings' one is the data set's own."""
-    base = config["xanes"].get(engine, {})
-    if key == setting_key(base.get("cluster_radius") or 6.0, {}, base):
+    if key == configured_setting_key(config["xanes"].get(engine, {})):
         return spectrum_path(engine, CONVERGENCE_MODEL, CONVERGENCE_POINT)
     return f"{RESULTS}/convergence/{engine}/{key}.json"
 
@@ -192,10 +195,10 @@ def convergence_inputs(wildcards):
 
 
 def comparison_structures():
-    """(model, point) pairs of the engine comparison: middle selected point of each model."""
+    """(model, point) pairs of the engine comparison: each model's representative point."""
     chosen = FIGURES["engine_comparison"]["models"]
     models = [m for m in SELECTED if chosen == "all" or m in chosen]
-    return [(m, POINTS_OF[m][len(POINTS_OF[m]) // 2].point) for m in models]
+    return [(m, representative_point(m).point) for m in models]
 
 
 def comparison_inputs(wildcards=None):
