@@ -189,7 +189,6 @@ def bench_engine(radii: list[float], scf_radius: float | None, structure: str,
     config["select"] = {"models": [model], "max_points_per_model": None}
     grid_point = next(p for p in structure_table(config) if p.point == point)
     atoms = build_cu_model(config["models"][model], grid_point)
-    first_cu = next(a.index for a in atoms if a.symbol == "Cu")
     grid = energy_grid(**config["xanes"]["energy_grid"])
     settings = [{"cluster_radius": r} for r in radii]
     if scf_radius is not None:
@@ -204,10 +203,12 @@ def bench_engine(radii: list[float], scf_radius: float | None, structure: str,
             if "error" in record:
                 raise RuntimeError(f"FEFF failed at {extra}: {record['error']}")
             label = ", ".join(f"{k} {v}" for k, v in extra.items())
-            n_atoms = len(cluster_around(atoms, first_cu, extra["cluster_radius"]))
+            # The cluster FEFF got for the record's first absorber (cut outside the timing).
+            absorber = record["absorbers"][0]
+            n_atoms = len(cluster_around(atoms, absorber, extra["cluster_radius"]))
             rows.append(Measurement("engine", f"feff {label}", float(np.sum(record["seconds"])),
                                     "s/spectrum", note=f"{structure}; {n_atoms} atoms around "
-                                                       f"the first Cu; wall incl. set-up "
+                                                       f"Cu {absorber}; wall incl. set-up "
                                                        f"{wall:.1f} s"))
     return rows
 
