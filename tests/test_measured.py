@@ -1,6 +1,8 @@
 """Tests of cumor.measured and the `cumor classify` command.
 
-There is no measured Cu-MOR spectrum in the repository. The test input
+There is no measured Cu-MOR spectrum in the repository (the measured Cu
+references shipped with the package, ``cumor/data/measured``, are Cu foil and Cu
+compounds; their readers are tested in test_measured_readers.py). The test input
 ``data/measured/feff_5.12_1Cu_p000.dat`` is a *simulated* FEFF10 spectrum of a
 test-config structure written as a user would give a measurement (absolute
 energy, mu); ``..._dataset.json`` is the same structure's data-set spectrum. The
@@ -23,6 +25,7 @@ from cumor import cli
 from cumor.ensemble import member_seeds, save_ensemble, train_ensemble
 from cumor.measured import (classify_spectrum, read_measured_spectrum, spectrum_features,
                             write_classification)
+from cumor.measured_readers import measured_reference_path
 
 DATA = Path(__file__).parent / "data" / "measured"
 SPECTRUM = DATA / "feff_5.12_1Cu_p000.dat"
@@ -100,6 +103,13 @@ def test_reader_errors_name_file_and_problem(tmp_path, text, message):
     with pytest.raises(ValueError, match=message) as err:
         read_measured_spectrum(path)
     assert str(path) in str(err.value)
+
+
+def test_read_xdi_and_expression_through_the_wrapper():
+    energy, mu = read_measured_spectrum(measured_reference_path("CuO"))
+    assert energy.size == 398 and np.all(np.diff(energy) > 0)
+    _, mu2 = read_measured_spectrum(measured_reference_path("CuO"), mu="ln(i0) - ln(itrans)")
+    np.testing.assert_allclose(mu2, mu, atol=1e-12)
 
 
 def test_missing_file(tmp_path):
@@ -214,6 +224,36 @@ def test_flip_is_detected_and_warned(raw):
     assert not stable["shift_check"]["flips"] and stable["warnings"] == []
 
 
+@pytest.mark.parametrize("name", ["Cu_foil", "CuO", "Cu2S", "CuS", "azurite"])
+def test_classify_measured_references(ensemble, name):
+    """Every shipped measured reference goes through classification without conversion."""
+    res = classify_spectrum(measured_reference_path(name), ensemble, n_nearest=1)
+    assert res["format"] == "xdi" and res["mu_source"] == "ln(i0/itrans)"
+    assert 8960 <= res["e0"] <= 9010 and res["edge_step"] > 0.3
+    assert sum(res["probability"].values()) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_edge_that_is_not_cu_k(tmp_path, ensemble, raw):
+    """The Cu spectrum moved to 600 eV lower (a Ni K edge's place) is refused as not Cu K."""
+    energy, mu = raw
+    path = _write(tmp_path, "\n".join(f"{e - 600.0} {m}" for e, m in zip(energy, mu)))
+    with pytest.raises(ValueError, match=r"E0 = 83\d\d\.\d eV is not a Cu K edge") as err:
+        classify_spectrum(path, ensemble)
+    assert str(path) in str(err.value)
+    res = classify_spectrum(path, ensemble, edge_check=False)  # relative/shifted scale
+    assert res["e0"] == pytest.approx(classify_spectrum(SPECTRUM, ensemble)["e0"] - 600.0)
+
+
+def test_xdi_range_that_misses_the_grid(tmp_path, ensemble):
+    """An XDI file cut at E0 + 15 eV does not cover the classifier grid (to E0 + 60)."""
+    src = measured_reference_path("Cu_foil").read_text().splitlines()
+    keep = [ln for ln in src if ln.startswith("#") or float(ln.split()[0]) < 8995.0]
+    path = _write(tmp_path, "\n".join(keep) + "\n", name="cut.xdi")
+    with pytest.raises(ValueError, match=r"cut.xdi: energy range 8879.0\.\.899\d\.\d eV "
+                                         r"misses the edge or does not cover E0-15\.\.E0\+60"):
+        classify_spectrum(path, ensemble)
+
+
 # --------------------------------------------------------------------------- #
 # command line
 # --------------------------------------------------------------------------- #
@@ -244,6 +284,36 @@ def test_cli_errors(model_dir, tmp_path, capsys):
     assert not list(tmp_path.glob("*.classification.*"))  # no partial output
     assert cli.main(["classify", str(SPECTRUM), "--model-dir", str(tmp_path / "none")]) == 2
     assert "no ensemble found" in capsys.readouterr().err
+
+
+def test_cli_reads_xdi_with_mu_expression(model_dir, tmp_path, capsys):
+    cuo = measured_reference_path("CuO")
+    rc = cli.main(["classify", str(cuo), "--model-dir", str(model_dir), "--out-dir",
+                   str(tmp_path), "--mu", "ln(i0/itrans)", "--nearest", "1"])
+    assert rc == 0
+    assert "xdi file, mu = ln(i0/itrans)" in capsys.readouterr().out
+    res = json.loads((tmp_path / "CuO_tenorite_13K_01.classification.json").read_text())
+    assert res["mu_source"] == "ln(i0/itrans)"
+
+
+def test_cli_mu_and_edge_errors(model_dir, tmp_path, capsys, raw):
+    cuo = measured_reference_path("CuO")
+    assert cli.main(["classify", str(cuo), "--model-dir", str(model_dir), "--out-dir",
+                     str(tmp_path), "--mu", "ln(i0/it)"]) == 2
+    err = capsys.readouterr().err
+    assert str(cuo) in err and "unknown column it " in err and "itrans" in err
+    assert cli.main(["classify", str(cuo), "--model-dir", str(model_dir), "--out-dir",
+                     str(tmp_path), "--mu", "__import__('os')"]) == 2
+    assert "not allowed" in capsys.readouterr().err
+    energy, mu = raw
+    low = _write(tmp_path, "\n".join(f"{e - 600.0} {m}" for e, m in zip(energy, mu)),
+                 name="low.dat")
+    args = ["classify", str(low), "--model-dir", str(model_dir), "--out-dir", str(tmp_path),
+            "--shift-check", "0"]
+    assert cli.main(args) == 2
+    assert "is not a Cu K edge" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.classification.*"))
+    assert cli.main(args + ["--skip-edge-check"]) == 0
 
 
 def test_console_script_entry_point():

@@ -27,15 +27,31 @@ def _parser() -> argparse.ArgumentParser:
         "classify",
         help="ring-class probabilities of a measured Cu K-edge XANES spectrum",
         description=(
-            "Read a two-column (energy in eV, mu) text/CSV spectrum, normalise it like "
+            "Read a measured spectrum (XDI; two-column or named-column text/CSV; Athena "
+            "project with the 'athena' extra), normalise it like "
             "the simulated spectra (E0 from the derivative maximum, pre-edge line, edge "
             "step 1), put it on the classifier's E0-relative grid and report the "
             "ensemble's class probabilities, their spread, the nearest training spectra "
             "and whether the class changes when the spectrum is shifted by +-SHIFT eV."
         ),
     )
-    c.add_argument("spectrum", type=Path, help="two-column energy (eV) / mu file; "
-                   "comment lines (# ! %% ;) and a header line allowed")
+    c.add_argument("spectrum", type=Path, help="XDI file (columns by their labels; mu "
+                   "from ln(i0/itrans), ifluor/i0 or a mu column), two-column energy (eV) / "
+                   "mu text or CSV (comment lines # ! %% ; and a header line allowed), "
+                   "text/CSV with a header line naming the columns, or Athena .prj")
+    c.add_argument("--mu", metavar="EXPR", default=None,
+                   help="mu as an expression over the column names, e.g. 'ln(i0/itrans)' "
+                   "or '(ch1+ch2)/i0' (functions ln log exp sqrt log10 abs; + - * /; "
+                   "columns also as col1, col2, ...); default: the file's mu column or "
+                   "ln(i0/itrans), ifluor/i0")
+    c.add_argument("--energy", metavar="COLUMN", default=None,
+                   help="name of the energy column (default: 'energy'; text files without "
+                   "names: the first column)")
+    c.add_argument("--group", metavar="LABEL", default=None,
+                   help="Athena project: the group to read (needed if it holds several)")
+    c.add_argument("--skip-edge-check", action="store_true",
+                   help="accept an E0 outside the Cu K range 8960-9010 eV (a spectrum on a "
+                   "relative or shifted energy scale)")
     c.add_argument("--model-dir", type=Path, default=Path("results/ml/feff"),
                    help=f"directory holding {ENSEMBLE_FILE} (default: results/ml/feff)")
     c.add_argument("--energy-offset", type=float, default=0.0, metavar="EV",
@@ -60,13 +76,17 @@ def _classify(args) -> int:
                          f"'ensemble') or pass --model-dir")
     ensemble = load_ensemble(model_file)
     result = classify_spectrum(args.spectrum, ensemble, energy_offset=args.energy_offset,
-                               shift_check=args.shift_check, n_nearest=args.nearest)
+                               shift_check=args.shift_check, n_nearest=args.nearest,
+                               mu=args.mu, energy=args.energy, group=args.group,
+                               edge_check=not args.skip_edge_check)
     result["model_file"] = str(model_file)
     stem = args.spectrum.stem
     json_path = args.out_dir / f"{stem}.classification.json"
     png_path = args.out_dir / f"{stem}.classification.png"
     write_classification(result, json_path, png_path, ensemble=ensemble)
 
+    print(f"{args.spectrum}: {result['format']} file, mu = {result['mu_source']}, edge step "
+          f"{result['edge_step']:.4g}")
     print(f"{args.spectrum}: E0 = {result['e0']:.2f} eV, energy offset "
           f"{result['energy_offset']:+g} eV, ensemble of {result['ensemble_size']}")
     print(f"{'class':>6s}  {'probability':>11s}  {'spread':>7s}")

@@ -18,46 +18,55 @@ E0-relative axis: a feature measured at E0 + e is placed at e + offset. The
 robustness check repeats the prediction with the offset changed by -shift and
 +shift (default +-1 eV, about the accuracy of E0 from a derivative) and reports
 whether the predicted class changes.
+
+Reading. :mod:`cumor.measured_readers` reads XDI (columns by their labels, mu from
+ln(i0/itrans), ifluor/i0 or a mu column), text/CSV (two columns, or named columns
+with a header line) and Athena projects (optional xraylarch); ``mu="ln(i0/itrans)"``
+(CLI ``--mu``) is a safe expression over the column names for any other layout.
+:func:`classify_spectrum` refuses an E0 outside the Cu K range
+(:data:`cumor.measured_readers.CU_K_E0_RANGE`) unless ``edge_check=False``.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 
 from cumor.ensemble import Ensemble, nearest_spectra
+from cumor.measured_readers import check_cu_k_edge, read_spectrum
 from cumor.normalise import find_e0, normalise_spectrum, to_relative_grid
 
 __all__ = [
     "read_measured_spectrum",
+    "edge_step",
     "spectrum_features",
     "classify_spectrum",
     "write_classification",
 ]
 
-#: Lines starting with one of these are comments.
-COMMENT_PREFIXES = ("#", "!", "%", ";", "//", "*")
-_SPLIT = re.compile(r"[,;\s]+")
-#: Smallest number of data points accepted.
-MIN_POINTS = 10
+def read_measured_spectrum(path, energy_column: int = 0, mu_column: int = 1, *,
+                           mu: str | None = None, energy: str | None = None,
+                           group: str | None = None):
+    """Energy and mu of a measured spectrum file (XDI, text/CSV or Athena project).
 
-
-def read_measured_spectrum(path, energy_column: int = 0, mu_column: int = 1):
-    """Read a two-column (energy, mu) text or CSV file.
-
-    Accepted: whitespace-, comma- or semicolon-separated columns; comment lines
-    starting with ``# ! % ; // *``; blank lines; non-numeric header lines
-    *before* the first data row (e.g. ``energy,mu``). More than two columns are
-    allowed (``energy_column`` and ``mu_column`` pick two). Energies in eV,
-    strictly increasing or strictly decreasing (then reversed).
+    Thin wrapper of :func:`cumor.measured_readers.read_spectrum`, which documents the
+    formats and the rules for mu. A two-column text file is energy and mu (comment
+    lines ``# ! % ; // *``, blank lines and a header line before the data allowed;
+    whitespace, comma or semicolon separated); ``energy_column`` and ``mu_column``
+    (0-based) pick two columns of a wider file without column names.
 
     Parameters
     ----------
     path : path-like
     energy_column, mu_column : int
-        0-based column indices.
+        0-based column indices (text files without usable column names).
+    mu : str, optional
+        Expression for mu over the column names, e.g. ``"ln(i0/itrans)"``.
+    energy : str, optional
+        Name of the energy column.
+    group : str, optional
+        Athena project: label of the group.
 
     Returns
     -------
@@ -67,71 +76,27 @@ def read_measured_spectrum(path, energy_column: int = 0, mu_column: int = 1):
     Raises
     ------
     ValueError
-        Naming the file and the problem: missing or empty file, no numeric data,
-        a single column, ragged rows, text after the data started, non-finite
-        values, too few points, energy not monotonic or repeated, energies that
-        look like keV.
+        Naming the file and the problem (see :func:`~cumor.measured_readers.read_spectrum`).
     """
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a text file") from None
-    except OSError as err:
-        raise ValueError(f"{path}: cannot read ({err})") from err
-    if not text.strip():
-        raise ValueError(f"{path}: empty file")
+    spec = read_spectrum(path, mu=mu, energy=energy, energy_column=energy_column,
+                         mu_column=mu_column, group=group)
+    return spec.energy, spec.mu
 
-    rows, linenos, width = [], [], None
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        s = line.strip()
-        if not s or s.startswith(COMMENT_PREFIXES):
-            continue
-        fields = [f for f in _SPLIT.split(s) if f]
-        try:
-            values = [float(f) for f in fields]
-        except ValueError:
-            if rows:
-                raise ValueError(f"{path}, line {lineno}: non-numeric data {s[:40]!r} after "
-                                 f"the data started") from None
-            continue  # header line before the data
-        if len(values) < 2:
-            raise ValueError(f"{path}, line {lineno}: only one column; need energy (eV) "
-                             f"and mu in two columns")
-        if width is None:
-            width = len(values)
-        elif len(values) != width:
-            raise ValueError(f"{path}, line {lineno}: {len(values)} columns, earlier "
-                             f"rows have {width}")
-        rows.append(values)
-        linenos.append(lineno)
-    if not rows:
-        raise ValueError(f"{path}: no numeric data (need two columns: energy in eV, mu)")
-    data = np.asarray(rows, float)
-    if max(energy_column, mu_column) >= data.shape[1]:
-        raise ValueError(f"{path}: asked for columns {energy_column} and {mu_column}, "
-                         f"file has {data.shape[1]}")
-    energy, mu = data[:, energy_column], data[:, mu_column]
-    if not (np.all(np.isfinite(energy)) and np.all(np.isfinite(mu))):
-        bad = linenos[int(np.argmin(np.isfinite(energy) & np.isfinite(mu)))]
-        raise ValueError(f"{path}, line {bad}: non-finite value (nan or inf)")
-    if len(energy) < MIN_POINTS:
-        raise ValueError(f"{path}: only {len(energy)} data points; need at least {MIN_POINTS}")
-    step = np.diff(energy)
-    if np.all(step < 0):
-        energy, mu, step = energy[::-1], mu[::-1], -step[::-1]
-        linenos = linenos[::-1]
-    if not np.all(step > 0):
-        i = int(np.argmax(step <= 0)) + 1
-        raise ValueError(f"{path}, line {linenos[i]}: energy is not monotonic "
-                         f"({energy[i - 1]:g} then {energy[i]:g} eV); sort the data or "
-                         f"remove repeated energies")
-    if energy[-1] - energy[0] < 5.0:
-        raise ValueError(f"{path}: energy spans only {energy[-1] - energy[0]:g} units; "
-                         f"energies must be in eV (keV given?)")
-    return energy, mu
+
+def edge_step(energy, mu, e0: float) -> float:
+    """Edge step of ``mu`` at ``e0`` as :func:`cumor.normalise.normalise_spectrum` measures it.
+
+    ``normalise_spectrum`` returns ``(mu - pre_line(E)) / step``; with the linear
+    pre-edge line, ``mu = a + b E + step * norm`` holds at every point, so a
+    least-squares fit of ``mu`` on ``(1, E - e0, norm)`` returns the step exactly
+    (to round-off). Same windows and fallbacks as the normalisation itself.
+    """
+    energy = np.asarray(energy, float)
+    mu = np.asarray(mu, float)
+    norm = normalise_spectrum(energy, mu, e0)
+    design = np.c_[np.ones_like(energy), energy - float(e0), norm]
+    coef = np.linalg.lstsq(design, mu, rcond=None)[0]
+    return float(coef[2])
 
 
 def spectrum_features(energy, mu, grid, energy_offset: float = 0.0, source: str = "spectrum"):
@@ -196,13 +161,19 @@ def classify_spectrum(
     energy_offset: float = 0.0,
     shift_check: float = 1.0,
     n_nearest: int = 5,
+    *,
+    mu: str | None = None,
+    energy: str | None = None,
+    group: str | None = None,
+    edge_check: bool = True,
 ) -> dict:
     """Class probabilities of a measured spectrum, with spread and robustness check.
 
     Parameters
     ----------
     path : path-like
-        Two-column spectrum file (:func:`read_measured_spectrum`).
+        Spectrum file: XDI, text/CSV or Athena project
+        (:func:`cumor.measured_readers.read_spectrum`).
     ensemble : Ensemble
         From :func:`cumor.ensemble.load_ensemble`.
     energy_offset : float
@@ -211,18 +182,35 @@ def classify_spectrum(
         The prediction is repeated at ``energy_offset -+ shift_check``; 0 skips.
     n_nearest : int
         How many nearest training spectra to report.
+    mu, energy, group : str, optional
+        Passed to :func:`~cumor.measured_readers.read_spectrum`: expression for mu
+        over the column names, the energy column, the Athena group.
+    edge_check : bool
+        Refuse an E0 outside :data:`cumor.measured_readers.CU_K_E0_RANGE` (not a Cu K
+        edge on an absolute energy scale). Switch off for a spectrum on a relative or
+        shifted energy scale.
 
     Returns
     -------
     dict
-        ``input``, ``e0``, ``energy_offset``, ``classes``, ``probability`` and
+        ``input``, ``format``, ``mu_source``, ``e0``, ``edge_step`` (of the raw
+        mu, :func:`edge_step`), ``energy_offset``, ``classes``, ``probability`` and
         ``spread`` (``{class: value}``; mean and standard deviation over the
         ensemble members), ``predicted``, ``shift_check`` (per shift: predicted
         class and probabilities; ``flips``), ``warnings`` (list of str),
         ``nearest`` (:func:`cumor.ensemble.nearest_spectra`), ``features``
         (the normalised spectrum on the grid) and ``energy_grid``.
     """
-    energy, mu = read_measured_spectrum(path)
+    spec = read_spectrum(path, mu=mu, energy=energy, group=group)
+    energy, mu = spec.energy, spec.mu
+    if edge_check:
+        # before the grid check, so that another element's edge is named as such
+        try:
+            e0_found = find_e0(energy, mu)
+        except ValueError:
+            e0_found = None  # no edge at all: spectrum_features says so
+        if e0_found is not None:
+            check_cu_k_edge(e0_found, source=str(path))
     features, e0 = spectrum_features(energy, mu, ensemble.energy_grid, energy_offset,
                                      source=str(path))
     mean, std = ensemble.predict_proba(features)
@@ -230,8 +218,11 @@ def classify_spectrum(
     predicted = classes[int(np.argmax(mean[0]))]
     result = {
         "input": str(path),
+        "format": spec.format,
+        "mu_source": spec.mu_source,
         "n_points": int(len(energy)),
         "e0": e0,
+        "edge_step": edge_step(energy, mu, e0),
         "energy_offset": float(energy_offset),
         "classes": classes,
         "probability": {c: float(p) for c, p in zip(classes, mean[0])},
