@@ -200,6 +200,30 @@ def test_resolve_settings_defaults_and_normalisation():
     assert resolve_settings(green) == green  # idempotent
     assert resolve_settings({"mpi_launcher": ["srun", "-n", "8"]})["mpi_launcher"] == (
         "srun", "-n", "8")
+    assert s["overlap"] is None
+
+
+def test_adimp_null_is_the_modes_default():
+    """adimp: null (the workflow's default) is 0.5 A for fdm and nothing for green,
+    so `mode` alone switches the method; an explicit adimp with green stays an error."""
+    assert resolve_settings({"mode": "fdm", "adimp": None})["adimp"] == 0.5
+    assert resolve_settings({"mode": "green", "adimp": None})["adimp"] is None
+    fdm = resolve_settings({"adimp": None})
+    assert resolve_settings(fdm) == fdm
+    blocks = input_blocks(fdmnes_input(fixture_atoms("green_1cu_r6"), {"adimp": None}))
+    assert blocks["adimp"] == [["0.5"]] and "green" not in blocks
+    blocks = input_blocks(fdmnes_input(fixture_atoms("green_1cu_r6"),
+                                       {"mode": "green", "adimp": None}))
+    assert "green" in blocks and "adimp" not in blocks
+
+
+def test_overlap_is_written_only_when_set():
+    atoms = fixture_atoms("green_1cu_r6")
+    assert "overlap" not in input_blocks(fdmnes_input(atoms, {"mode": "green"}))
+    blocks = input_blocks(fdmnes_input(atoms, {"mode": "green", "overlap": 0.2}))
+    assert blocks["overlap"] == [["0.2"]] and "green" in blocks
+    blocks = input_blocks(fdmnes_input(atoms, {"mode": "green", "overlap": 0}))
+    assert blocks["overlap"] == [["0."]]
 
 
 @pytest.mark.parametrize(
@@ -211,7 +235,9 @@ def test_resolve_settings_defaults_and_normalisation():
         ({"adimp": [0.5, 10]}, "adimp"),
         ({"adimp": [0.5, 20, 0.2, 10, 0.1]}, "adimp"),
         ({"mode": "green", "adimp": 0.2}, "adimp"),
-        ({"mode": "fdm", "adimp": None}, "adimp"),
+        ({"mode": "fdm", "adimp": "0.5"}, "adimp"),
+        ({"overlap": -0.1}, "overlap"),
+        ({"overlap": True}, "overlap"),
         ({"cluster_radius": 0}, "cluster_radius"),
         ({"energy_range": (-15, 0.5)}, "energy_range"),
         ({"energy_range": (-15, -0.5, 60)}, "energy_range"),

@@ -87,15 +87,21 @@ DEFAULT_SETTINGS: dict = {
     "executable": None,  # None -> environment variable FDMNES_BIN
     "mpi_launcher": None,  # e.g. "mpirun -np 4" (string or list) for fdmnes_mpi builds
     "timeout": None,  # seconds per FDMNES run; None -> no limit
-    # Method.  The paper used finite differences.  They are expensive: the
-    # real test runs took minutes per energy point already at a 4 A radius,
-    # so 6 A runs belong on a cluster; "green" (multiple scattering on a
-    # muffin-tin potential) took 60 s for a 39-atom, 6 A cluster.
+    # Method.  The paper used finite differences.  They are expensive:
+    # measured 183 s per energy point at a 6 A radius (Adimp 0.5), ~8 h for
+    # the 161 points of the default energy_range, so FDM runs belong on a
+    # cluster; "green" (multiple scattering on a muffin-tin potential) took
+    # 99-107 s per absorber for the same 6 A cluster (cumor.resources).
     "mode": "fdm",  # "fdm" (finite differences) | "green"
     # FDM grid step (A); fdm mode only.  Either one value or FDMNES's
     # energy-dependent form (a1, E1, a2, ..., an): a1 below E1 eV, etc.
+    # None = FDM_ADIMP in fdm mode, and nothing in green mode (so one config
+    # value, null, suits both modes).
     # Paper: 0.5 A near the edge; Fig. 1b compares 0.5, 0.2 and 0.05 A.
-    "adimp": 0.5,
+    "adimp": None,
+    # FDMNES Overlap: the muffin-tin radii (Rmtg) are (1 + overlap) times their
+    # touching value (potential.f90).  None = not written, FDMNES's default 0.1.
+    "overlap": None,
     "cluster_radius": 6.0,  # A; FDMNES Radius and the cut of the Molecule block
     # FDMNES Range: start, step, stop[, step, stop ...] in eV relative to the edge.
     # FDMNES's zero lies ~8-11 eV below the E0 the workflow finds (max derivative),
@@ -106,6 +112,9 @@ DEFAULT_SETTINGS: dict = {
     "excited": True,  # True -> Excited (core hole, K-edge default); False -> Nonexc
     "convolution": True,  # True -> Convolution; compute() then returns <filout>_conv.txt
 }
+
+#: Finite-difference grid step (A) of mode "fdm" when ``adimp`` is None: the paper's.
+FDM_ADIMP = 0.5
 
 #: Environment variable naming the FDMNES executable when the setting is None.
 ENV_VAR = "FDMNES_BIN"
@@ -225,11 +234,14 @@ def _check_executable(value) -> str | None:
 
 
 def _check_mode_and_adimp(resolved: dict, given: dict) -> None:
-    """Normalise ``mode``; ``adimp`` is None in green mode.
+    """Normalise ``mode``; ``adimp`` is None in green mode, :data:`FDM_ADIMP`
+    in fdm mode unless given.
 
     An explicit ``adimp`` with ``mode: green`` is an error rather than being
     ignored: an Adimp convergence series (Fig. 1b) run in Green mode would
-    otherwise give identical spectra without a word.
+    otherwise give identical spectra without a word.  ``adimp: None`` is
+    the mode's default in both modes, so a config can switch modes by
+    ``mode`` alone.
     """
     mode = str(resolved["mode"]).strip().lower()
     if mode not in _MODES:
@@ -244,8 +256,17 @@ def _check_mode_and_adimp(resolved: dict, given: dict) -> None:
         resolved["adimp"] = None
     else:
         if resolved["adimp"] is None:
-            raise ValueError("mode 'fdm' needs adimp (grid step in A, e.g. 0.5)")
+            resolved["adimp"] = FDM_ADIMP
         resolved["adimp"] = _check_adimp(resolved["adimp"])
+
+
+def _check_overlap(value) -> float | None:
+    """None or a finite number >= 0 (FDMNES ``Overlap``)."""
+    if value is None:
+        return None
+    if not (_is_number(value) and math.isfinite(value) and value >= 0):
+        raise ValueError(f"overlap must be a number >= 0 or null, got {value!r}")
+    return float(value)
 
 
 def resolve_settings(settings: dict | None) -> dict:
@@ -262,7 +283,7 @@ def resolve_settings(settings: dict | None) -> dict:
     -------
     dict
         Complete settings: ``mode`` lower-case, ``adimp`` None in green
-        mode, ``energy_range`` a tuple of floats, ``mpi_launcher`` a tuple
+        mode (:data:`FDM_ADIMP` in fdm mode if not given), ``energy_range`` a tuple of floats, ``mpi_launcher`` a tuple
         of arguments or None.
 
     Raises
@@ -283,6 +304,7 @@ def resolve_settings(settings: dict | None) -> dict:
     resolved["mpi_launcher"] = _check_launcher(resolved["mpi_launcher"])
     resolved["cluster_radius"] = _check_positive("cluster_radius", resolved["cluster_radius"])
     resolved["energy_range"] = _check_energy_range(resolved["energy_range"])
+    resolved["overlap"] = _check_overlap(resolved["overlap"])
     for key in ("scf", "excited", "convolution"):
         resolved[key] = _check_bool(key, resolved[key])
     if resolved["timeout"] is not None:
@@ -331,11 +353,16 @@ def _check_absorbers(absorbers, n_atoms: int) -> list[int]:
 
 
 def _method_lines(s: dict) -> list[str]:
-    """``Green`` (multiple scattering) or ``Adimp`` (finite differences)."""
+    """``Green`` (multiple scattering) or ``Adimp`` (finite differences), then
+    ``Overlap`` if set."""
     if s["mode"] == "green":
-        return ["Green", ""]
-    adimp = s["adimp"] if isinstance(s["adimp"], tuple) else (s["adimp"],)
-    return ["Adimp", " " + " ".join(_fortran_number(v) for v in adimp), ""]
+        lines = ["Green", ""]
+    else:
+        adimp = s["adimp"] if isinstance(s["adimp"], tuple) else (s["adimp"],)
+        lines = ["Adimp", " " + " ".join(_fortran_number(v) for v in adimp), ""]
+    if s["overlap"] is not None:
+        lines += ["Overlap", f" {_fortran_number(s['overlap'])}", ""]
+    return lines
 
 
 def _physics_lines(s: dict) -> list[str]:
@@ -363,7 +390,7 @@ def fdmnes_input(
     """Complete FDMNES input file for the K-edge XANES of a cluster.
 
     Keywords, in order: ``Filout``, ``Range``, ``Radius``, ``Green`` (green
-    mode) or ``Adimp`` (fdm mode), ``Absorber``, ``SCF`` (if set),
+    mode) or ``Adimp`` (fdm mode), ``Overlap`` (if set), ``Absorber``, ``SCF`` (if set),
     ``Excited`` or ``Nonexc``, ``Hedin``, ``Convolution`` (if set),
     ``Molecule``, ``End`` -- the layout of the real runs in
     ``tests/data/fdmnes`` plus the explicit physics keywords.
