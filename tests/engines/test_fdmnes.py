@@ -19,8 +19,10 @@ from cumor.engines import fdmnes as fdmnes_mod
 from cumor.engines.base import EngineError
 from cumor.engines.fdmnes import (
     DEFAULT_SETTINGS,
+    KEEP_FILES,
     FdmnesEngine,
     check_fdmnes_available,
+    clean_workdir,
     fdmfile_text,
     fdmnes_input,
     parse_fdmnes_conv,
@@ -505,6 +507,55 @@ def test_compute_returns_convoluted_spectrum_on_absolute_energies(tmp_path, monk
     assert spectrum.meta["epsii"] == pytest.approx(8825.1281)
     assert spectrum.meta["e_fermi_rel"] == 0.0 and spectrum.meta["fdmnes_seconds"] == 60.0
     assert 8979.0 < find_e0(spectrum.energy, spectrum.mu) < 8979.0 + 20
+
+
+def test_compute_keeps_only_inputs_log_and_parsed_outputs(tmp_path, monkeypatch):
+    """After a successful run the work directory holds what the parser and a user
+    need; the 1.6 MB cumor_bav.txt and other FDMNES files are deleted. Files that
+    were there before and are not FDMNES's are left alone."""
+    fake_run = replay("green_1cu_r6", ["cumor.txt", "cumor_conv.txt"])
+
+    def run_writing_more(workdir, settings):
+        seconds = fake_run(workdir, settings)
+        workdir = Path(workdir)
+        (workdir / "fdmfile.txt").write_text("1\nin.txt\n")
+        (workdir / "fdmnes.log").write_text("FDMNES log\n")
+        (workdir / "cumor_bav.txt").write_text("x" * 1000)
+        (workdir / "cumor_sd0.txt").write_text("dos\n")
+        (workdir / "spacegroup.txt").write_text("new file of this run\n")
+        return seconds
+
+    monkeypatch.setattr(fdmnes_mod, "run_fdmnes", run_writing_more)
+    workdir = tmp_path / "Cu0"
+    workdir.mkdir()
+    (workdir / "notes.txt").write_text("the user's\n")
+    (workdir / "cumor_bav_old.txt").write_text("an earlier run's\n")
+    (workdir / "sub").mkdir()
+    FdmnesEngine(GREEN_1CU).compute(fixture_atoms("green_1cu_r6"), 0, workdir)
+    left = sorted(p.name for p in workdir.iterdir())
+    assert left == sorted([*KEEP_FILES, "notes.txt", "sub"])
+    assert set(KEEP_FILES) == {"in.txt", "fdmfile.txt", "fdmnes.log", "cumor.txt",
+                               "cumor_conv.txt"}
+
+
+def test_failed_compute_keeps_every_file(tmp_path, monkeypatch):
+    def run_without_conv(workdir, settings):
+        replay("green_1cu_r6", ["cumor.txt"])(workdir, settings)
+        (Path(workdir) / "cumor_bav.txt").write_text("for the diagnosis\n")
+        return 1.0
+
+    monkeypatch.setattr(fdmnes_mod, "run_fdmnes", run_without_conv)
+    with pytest.raises(EngineError, match="no cumor_conv.txt"):
+        FdmnesEngine(GREEN_1CU).compute(fixture_atoms("green_1cu_r6"), 0, tmp_path)
+    assert (tmp_path / "cumor_bav.txt").exists()
+
+
+def test_clean_workdir_returns_what_it_deleted(tmp_path):
+    for name in ("in.txt", "cumor.txt", "cumor_bav.txt", "old.txt", "new.txt"):
+        (tmp_path / name).write_text(name)
+    assert clean_workdir(tmp_path, before={"old.txt", "in.txt"}) == [
+        "cumor_bav.txt", "new.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cumor.txt", "in.txt", "old.txt"]
 
 
 def test_compute_without_convolution_returns_raw_spectrum(tmp_path, monkeypatch):

@@ -72,7 +72,9 @@ from cumor.engines.base import AbsorberSpectrum, EngineError, SpectrumEngine, cl
 __all__ = [
     "DEFAULT_SETTINGS",
     "FdmnesEngine",
+    "KEEP_FILES",
     "check_fdmnes_available",
+    "clean_workdir",
     "fdmfile_text",
     "fdmnes_input",
     "parse_fdmnes_conv",
@@ -787,6 +789,47 @@ def run_fdmnes(workdir, settings: dict | None) -> float:
 
 # -------------------------------------------------------------------- engine
 
+#: What a work directory keeps after a successful run: the inputs, the log and
+#: the spectra the parser reads (:func:`_read_spectrum`).
+KEEP_FILES = (INPUT_NAME, FDMFILE_NAME, LOG_NAME, f"{FILOUT}.txt", f"{FILOUT}_conv.txt")
+
+
+def clean_workdir(workdir, before=()) -> list[str]:
+    """Delete what a successful FDMNES run wrote besides :data:`KEEP_FILES`.
+
+    FDMNES writes more than the spectra: ``<filout>_bav.txt`` (1.6 MB per
+    absorber at 6 A, several GB over the 2100 structures of the default
+    config) and, with some keywords, densities of states and the like.
+    Deleted are the files that are not in :data:`KEEP_FILES` and either
+    appeared during the run (not in ``before``) or carry the engine's
+    ``Filout`` prefix (``cumor_*``, outputs of an earlier run).  Other files
+    that were there before the run, and subdirectories, are left alone.
+
+    Parameters
+    ----------
+    workdir : path-like
+        The run's directory.
+    before : iterable of str, optional
+        Names in ``workdir`` before FDMNES started.
+
+    Returns
+    -------
+    list of str
+        Names of the deleted files, sorted.
+    """
+    workdir = Path(workdir)
+    before = set(before)
+    removed = []
+    for path in sorted(workdir.iterdir()):
+        if path.name in KEEP_FILES or not path.is_file() or path.is_symlink():
+            continue
+        if path.name in before and not path.name.startswith(f"{FILOUT}_"):
+            continue
+        path.unlink()
+        removed.append(path.name)
+    return removed
+
+
 
 def _read_spectrum(workdir: Path, convolution: bool) -> tuple[np.ndarray, np.ndarray, dict]:
     """Relative energy, mu and header of the engine's single-absorber run.
@@ -847,9 +890,11 @@ class FdmnesEngine(SpectrumEngine):
         (keyword ``Energphot``).  Site-to-site core-level shifts (``Epsii``)
         are therefore not in the energy axis; they are kept in ``meta``.
 
-        Files left in ``workdir``: ``in.txt``, ``fdmfile.txt``,
-        ``fdmnes.log`` and FDMNES's outputs (``cumor.txt``,
-        ``cumor_conv.txt``, ``cumor_bav.txt``).
+        Files left in ``workdir`` after a successful run: :data:`KEEP_FILES`
+        (``in.txt``, ``fdmfile.txt``, ``fdmnes.log``, ``cumor.txt``,
+        ``cumor_conv.txt``); the rest FDMNES wrote (e.g. the 1.6 MB
+        ``cumor_bav.txt`` per absorber) is deleted (:func:`clean_workdir`).
+        After a failed run everything is kept for the diagnosis.
         """
         start = time.perf_counter()
         workdir = Path(workdir)
@@ -858,8 +903,10 @@ class FdmnesEngine(SpectrumEngine):
         text = fdmnes_input(cluster, self.settings, FILOUT, absorbers=(1,))
         (workdir / INPUT_NAME).write_text(text)
 
+        before = {p.name for p in workdir.iterdir()}
         fdmnes_seconds = run_fdmnes(workdir, self.settings)
         energy_rel, mu, header = _read_spectrum(workdir, self.settings["convolution"])
+        clean_workdir(workdir, before)
 
         return AbsorberSpectrum(
             energy=float(header["E_edge"]) + energy_rel,
