@@ -17,6 +17,7 @@ from cumor.convergence import (
     convergence_table,
     engine_comparison_table,
     format_value,
+    panel_b,
     r_factor,
     setting_key,
 )
@@ -156,3 +157,50 @@ def test_convergence_step_is_plain_data():
     step = ConvergenceStep("adimp", 0.2, "r6_adimp-0.2", {"adimp": 0.2})
     assert step.label == "0.2 A"
     assert ConvergenceStep(**dataclasses.asdict(step)) == step
+
+
+FIG1 = {
+    "feff": {"parameter": "scf_radius", "values": [None, 4.0]},
+    "fdmnes": {"fdm": {"parameter": "adimp", "values": [0.5, 0.2, 0.05]},
+               "green": {"parameter": "scf", "values": [False, True]}},
+}
+
+
+def test_panel_b_follows_the_engine_and_the_fdmnes_mode():
+    assert panel_b(FIG1, "feff", {}) == ("scf_radius", [None, 4.0])
+    assert panel_b(FIG1, "fdmnes", {"mode": "fdm"}) == ("adimp", [0.5, 0.2, 0.05])
+    assert panel_b(FIG1, "fdmnes", {}) == ("adimp", [0.5, 0.2, 0.05])  # fdm = default
+    assert panel_b(FIG1, "fdmnes", {"mode": "green"}) == ("scf", [False, True])
+    with pytest.raises(ValueError, match="no panel b for mode 'green'"):
+        panel_b({"fdmnes": {"fdm": FIG1["fdmnes"]["fdm"]}}, "fdmnes", {"mode": "green"})
+
+
+def test_green_panel_b_steps_share_the_data_sets_spectrum():
+    """SCF off is the data set's setting (key r6); on is one more spectrum."""
+    base = {"mode": "green", "cluster_radius": 6.0, "scf": False, "overlap": None}
+    steps = convergence_steps(base, [4, 6], "scf", [False, True])
+    assert [s.key for s in steps] == ["r4", "r6", "r6", "r6_scf-on"]
+    assert [s.label for s in steps[2:]] == ["off", "on"]
+    steps = convergence_steps(base, [6], "overlap", [0.0, 0.2])
+    assert [s.key for s in steps] == ["r6", "r6_overlap-0", "r6_overlap-0.2"]
+    assert [s.label for s in steps[1:]] == ["0", "0.2"]  # no unit: a fraction
+
+
+def test_steps_resolved_like_the_engine_reuse_the_data_sets_spectrum():
+    """adimp null in the config is 0.5 A in FDMNES's fdm mode: the panel's 0.5 A is the
+    data set's spectrum (key r6), not a second 8-hour run. FEFF's fms_radius null
+    (resolved to the cluster radius) stays the data set's too."""
+    from cumor.engines import get_engine
+
+    def engine(name):
+        return lambda settings: get_engine(name, settings).settings
+
+    base = {"mode": "fdm", "adimp": None, "cluster_radius": 6.0}
+    steps = convergence_steps(base, [6], "adimp", [0.5, 0.2], resolve=engine("fdmnes"))
+    assert [s.key for s in steps] == ["r6", "r6", "r6_adimp-0.2"]
+    assert steps[1].overrides["adimp"] == 0.5
+    unresolved = convergence_steps(base, [6], "adimp", [0.5, 0.2])
+    assert [s.key for s in unresolved] == ["r6", "r6_adimp-0.5", "r6_adimp-0.2"]
+    feff = {"cluster_radius": 6.0, "fms_radius": None, "scf_radius": None}
+    steps = convergence_steps(feff, [5, 6], "fms_radius", [None, 4.0], resolve=engine("feff"))
+    assert [s.key for s in steps] == ["r5", "r6", "r6", "r6_fms_radius-4"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ __all__ = [
     "convergence_table",
     "engine_comparison_table",
     "format_value",
+    "panel_b",
     "r_factor",
     "setting_key",
 ]
@@ -50,7 +51,45 @@ PANEL_TITLES = {
     "scf_radius": "self-consistent potential (SCF radius; off = no SCF)",
     "fms_radius": "full-multiple-scattering radius (off = whole cluster)",
     "adimp": "finite-difference grid step Adimp",
+    "scf": "self-consistent potential (off / on)",
+    "overlap": "muffin-tin overlap (FDMNES Overlap; off = FDMNES's 0.1)",
 }
+
+#: Panel-b settings that are not lengths (no "A" in their legend).
+_UNITLESS = {"overlap"}
+
+
+def panel_b(convergence: Mapping, engine: str, settings: Mapping) -> tuple[str, list]:
+    """Setting and values of panel b for an engine as configured.
+
+    Parameters
+    ----------
+    convergence : mapping
+        ``figures.convergence`` of the config: ``feff`` holds ``parameter`` and
+        ``values``; ``fdmnes`` holds one such pair per FDMNES mode (``fdm``,
+        ``green``), since a finite-difference grid step means nothing to the
+        multiple-scattering mode.
+    engine : str
+        ``"feff"`` or ``"fdmnes"``.
+    settings : mapping
+        The engine's settings (``xanes.<engine>``); FDMNES's ``mode`` picks the pair
+        (default ``fdm``).
+
+    Returns
+    -------
+    parameter : str
+    values : list
+    """
+    panel = convergence[engine]
+    if engine == "fdmnes":
+        mode = str(settings.get("mode") or "fdm").strip().lower()
+        if mode not in panel:
+            raise ValueError(
+                f"figures.convergence.fdmnes has no panel b for mode {mode!r}; "
+                f"it has {sorted(panel)}"
+            )
+        panel = panel[mode]
+    return panel["parameter"], list(panel["values"])
 
 
 def r_factor(reference, other) -> float:
@@ -174,10 +213,11 @@ class ConvergenceStep:
 
     @property
     def label(self) -> str:
-        """Legend text: the value, with "A" for lengths (every numeric setting
-        varied here is one: radii and grid steps), e.g. ``"6 A"``, ``"off"``."""
+        """Legend text: the value, with "A" for lengths (radii and grid steps),
+        e.g. ``"6 A"``, ``"off"``, ``"on"``; the muffin-tin overlap has no unit."""
         numeric = isinstance(self.value, (int, float)) and not isinstance(self.value, bool)
-        return format_value(self.value) + (" A" if numeric else "")
+        unit = " A" if numeric and self.panel not in _UNITLESS else ""
+        return format_value(self.value) + unit
 
 
 def convergence_steps(
@@ -186,6 +226,7 @@ def convergence_steps(
     parameter: str,
     values: Sequence,
     default_radius: float = 6.0,
+    resolve: Callable[[dict], Mapping] | None = None,
 ) -> list[ConvergenceStep]:
     """The steps of both panels of the study for one engine.
 
@@ -200,11 +241,18 @@ def convergence_steps(
     radii : sequence of float
         Cluster radii (A), smallest first.
     parameter : str
-        Engine setting of panel b (``scf_radius`` for FEFF, ``adimp`` for FDMNES).
+        Engine setting of panel b (``scf_radius`` for FEFF, ``adimp`` or ``scf``
+        for FDMNES; :func:`panel_b`).
     values : sequence
         Its values, cheapest first.
     default_radius : float, optional
         Cluster radius when ``base_settings`` has none (the engines' default).
+    resolve : callable, optional
+        Settings -> the settings the engine uses (e.g. ``lambda s:
+        get_engine(name, s).settings``). With it, a panel-b value that the
+        engine resolves to the configured one is the configured setting (same
+        key, same spectrum) although it is spelt differently: FDMNES ``adimp``
+        0.5 when the config says null (0.5 A in mode fdm).
 
     Returns
     -------
@@ -233,10 +281,16 @@ def convergence_steps(
         overrides = {RADIUS_PANEL: float(radius)}
         steps.append(ConvergenceStep(RADIUS_PANEL, float(radius),
                                      setting_key(radius, overrides, base), overrides))
+    resolved_base = resolve(base) if resolve is not None else None
     for value in values:
         overrides = {RADIUS_PANEL: base_radius, parameter: value}
+        named = overrides
+        if resolve is not None and _same(
+            resolve({**base, **overrides}).get(parameter), resolved_base.get(parameter)
+        ):
+            named = {RADIUS_PANEL: base_radius}  # what the engine computes is the base
         steps.append(ConvergenceStep(parameter, value,
-                                     setting_key(base_radius, overrides, base), overrides))
+                                     setting_key(base_radius, named, base), overrides))
     return steps
 
 
