@@ -144,3 +144,193 @@ def batch_table(
             label = batch_label(start // points_per_job)
             table[(model, label)] = points[start : start + points_per_job]
     return table
+
+
+# --------------------------------------------------------------- --config overrides
+
+#: YAML's spellings of null and of the booleans (YAML 1.1, as ``yaml.safe_load`` reads
+#: a config file), for strings that Snakemake's ``--config`` leaves unparsed.
+_NULLS = {"null", "Null", "NULL", "~"}
+_TRUE = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"}
+_FALSE = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"}
+
+
+def load_schema(path) -> dict:
+    """The workflow's config schema (YAML) as a dict."""
+    import yaml
+
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+def coerce_config(config: dict, schema: dict) -> dict:
+    """Turn strings into the numbers, booleans and nulls the schema types them as.
+
+    Snakemake parses a nested ``--config`` value with YAML's base loader, which
+    leaves every scalar a string: ``--config ml='{epochs: 200}'`` gives
+    ``{"epochs": "200"}`` and the schema then rejects ``'200'`` as not an
+    integer. This walks the config along the schema (``properties``,
+    ``additionalProperties``, ``items``, ``$ref``, ``oneOf`` / ``anyOf``) and
+    replaces a string by the value a YAML config file would have
+    given, where the schema allows that type at that place:
+
+    * ``integer``: ``"200"`` -> 200;
+    * ``number``: ``"0.5"``, ``"1e-3"`` -> float (``"6"`` -> 6), finite only;
+    * ``boolean``: ``"true"`` / ``"false"`` (and YAML 1.1's yes/no, on/off);
+    * ``null``: ``"null"``, ``"~"`` (``""`` too where a string is not allowed).
+
+    A string stays a string where the schema allows a string and nothing
+    else fits (``class: "12"`` stays ``"12"``), and a value the schema does not
+    type (or a string no type fits) is left unchanged, so validation still
+    reports it with its key.
+
+    Parameters
+    ----------
+    config : dict
+        The merged config (config files plus ``--config``), changed in place.
+    schema : dict
+        The workflow's JSON schema (:func:`load_schema`).
+
+    Returns
+    -------
+    dict
+        ``config`` itself.
+    """
+    coerced = _coerce(config, schema, schema)
+    if coerced is not config:  # a dict is coerced in place; keep the caller's object
+        config.clear()
+        config.update(coerced)
+    return config
+
+
+def _resolve_ref(schema: dict, root: dict) -> dict:
+    """Follow local ``$ref`` (``#/$defs/...``) until a schema without one."""
+    seen = 0
+    while isinstance(schema, dict) and "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/") or seen > 20:
+            return {}
+        target = root
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        schema, seen = target, seen + 1
+    return schema if isinstance(schema, dict) else {}
+
+
+def _alternatives(schema: dict, root: dict) -> list[dict]:
+    """The schema itself, or the branches of its ``oneOf`` / ``anyOf`` (each resolved)."""
+    schema = _resolve_ref(schema, root)
+    branches = schema.get("oneOf") or schema.get("anyOf")
+    if not branches:
+        return [schema]
+    own = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
+    result = []
+    for branch in branches:
+        for alt in _alternatives(branch, root):
+            result.append({**own, **alt})
+    return result
+
+
+def _types(schema: dict) -> set[str]:
+    """JSON types a (resolved) schema allows; from ``type``, ``const`` or ``enum``."""
+    kind = schema.get("type")
+    if kind is not None:
+        return set(kind) if isinstance(kind, list) else {kind}
+    values = [schema["const"]] if "const" in schema else schema.get("enum", [])
+    return {_json_type(v) for v in values}
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _coerce_string(value: str, types: set[str]):
+    """The typed value of a ``--config`` string, or the string itself."""
+    text = value.strip()
+    if "null" in types and (text in _NULLS or (text == "" and "string" not in types)):
+        return None
+    if "boolean" in types:
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    if types & {"integer", "number"}:
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    if "number" in types:
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        if number is not None and np.isfinite(number):
+            return number
+    return value
+
+
+def _coerce(value, schema: dict, root: dict):
+    alternatives = _alternatives(schema, root)
+    if isinstance(value, str):
+        types = set().union(*(_types(alt) for alt in alternatives))
+        return value if types <= {"string"} else _coerce_string(value, types)
+    if isinstance(value, dict):
+        return _coerce_container(value, alternatives, root, _coerce_mapping)
+    if isinstance(value, list):
+        return _coerce_container(value, alternatives, root, _coerce_items)
+    return value
+
+
+def _coerce_container(value, alternatives: list[dict], root: dict, walk):
+    """A dict or list under the first alternative it validates against after coercion.
+
+    With one alternative (the usual case) the container is coerced in place.
+    With several (``oneOf``), each is tried on a copy; the first that validates
+    wins, else the first one's coercion is kept (validation then names the key).
+    """
+    if len(alternatives) == 1:
+        return walk(value, alternatives[0], root)
+    import copy
+
+    from jsonschema import Draft202012Validator
+
+    candidates = [walk(copy.deepcopy(value), alt, root) for alt in alternatives]
+    for alt, candidate in zip(alternatives, candidates):
+        validator = Draft202012Validator({**alt, "$defs": root.get("$defs", {})})
+        if validator.is_valid(candidate):
+            break
+    else:
+        candidate = candidates[0]
+    if isinstance(value, dict):
+        value.clear()
+        value.update(candidate)
+    else:
+        value[:] = candidate
+    return value
+
+
+def _coerce_mapping(value: dict, schema: dict, root: dict) -> dict:
+    properties = schema.get("properties", {})
+    extra = schema.get("additionalProperties")
+    for key in list(value):
+        sub = properties.get(key, extra if isinstance(extra, dict) else None)
+        if sub is not None:
+            value[key] = _coerce(value[key], sub, root)
+    return value
+
+
+def _coerce_items(value: list, schema: dict, root: dict) -> list:
+    items = schema.get("items")
+    if isinstance(items, dict):
+        value[:] = [_coerce(item, items, root) for item in value]
+    return value

@@ -6,7 +6,13 @@ import os
 
 from snakemake.utils import validate
 
-from cumor.config import batch_table, check_config, structure_table
+from cumor.config import (
+    batch_table,
+    check_config,
+    coerce_config,
+    load_schema,
+    structure_table,
+)
 from cumor.convergence import (
     choose_structure,
     configured_setting_key,
@@ -15,9 +21,12 @@ from cumor.convergence import (
 from cumor.engines import check_engine_ready, get_engine
 from cumor.relax import forcefield_from_config
 
-validate(
-    config, workflow.source_path("../schemas/config.schema.yaml"), set_default=True
-)
+SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
+# `--config ml='{epochs: 200}'` reaches us as {"epochs": "200"} (Snakemake reads
+# nested --config values as plain strings): give numbers, booleans and nulls the
+# types the schema asks for before validating.
+coerce_config(config, load_schema(SCHEMA))
+validate(config, SCHEMA, set_default=True)
 # Semantic checks (unknown model, min > max, bad force field, unknown engine) fail
 # here, before any job runs, with the key and value in the message.
 check_config(config)
