@@ -51,11 +51,19 @@ def _rules() -> dict[str, str]:
     return rules
 
 
+#: Group names the rules take from common.smk variables: the xanes rule joins the
+#: "chain" group, except with FDMNES finite differences (XANES_GROUP None).
+GROUP_VARIABLES = {"XANES_GROUP": "chain"}
+
+
 def _groups(rules: dict[str, str]) -> dict[str, set[str]]:
-    """group name -> rules in it (snakefmt style: `group:` then the quoted name)."""
+    """group name -> rules in it (snakefmt style: `group:` then the quoted name, or
+    a variable of GROUP_VARIABLES)."""
     groups: dict[str, set[str]] = {}
     for name, text in rules.items():
-        for group in re.findall(r"^    group:\n\s+\"(\w+)\"", text, flags=re.M):
+        for quoted, variable in re.findall(r"^    group:\n\s+(?:\"(\w+)\"|(\w+))$", text,
+                                           flags=re.M):
+            group = quoted or GROUP_VARIABLES[variable]
             groups.setdefault(group, set()).add(name)
     return groups
 
@@ -176,23 +184,47 @@ def test_slurm_profile_settings():
             assert "mem_mb=" in resources[1] and "runtime=" in resources[1], name
 
 
-def test_slurm_profile_batches_the_default_config(tmp_path):
-    """Dry run of the default config: the batch chains go into ceil(n / group size) groups."""
-    pytest.importorskip("snakemake_executor_plugin_slurm")
-    components = dict(e.split("=") for e in _profile("slurm")["group-components"])
-    per_group = int(components["chain"])
+def _slurm_dry_run(tmp_path, *args):
     shutil.copy(ROOT / "Snakefile", tmp_path / "Snakefile")
     for part in ("workflow", "config", "envs", "profiles"):
         shutil.copytree(ROOT / part, tmp_path / part)
     run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--profile", "profiles/slurm"],
+        [sys.executable, "-m", "snakemake", "-n", "--profile", "profiles/slurm", *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    log = run.stdout + run.stderr
+    return run.stdout + run.stderr
+
+
+def test_slurm_profile_submits_fdm_spectra_one_by_one(tmp_path):
+    """FDMNES finite differences (~9 h per Cu): one structure per xanes job, and no
+    xanes job inside a chain group (group-components would queue 4 in a row)."""
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    fake = tmp_path / "fdmnes_stand_in"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir()
+    log = _slurm_dry_run(work, "--configfile", "config/test.yaml", "--config",
+                         f"xanes={{engine: fdmnes, fdmnes: {{executable: {fake}}}}}")
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", log, flags=re.M))
+    assert int(stats["xanes"]) == int(stats["structure"]) == 24
+    grouped = "".join(log.split("Group job chain")[1:])
+    assert "\n    rule relax:" in grouped and "\n    rule xanes:" not in grouped
+    assert log.count("\nrule xanes:") == 24  # each its own submission
+    runtimes = {int(r) for r in re.findall(r"rule xanes:\n(?:.*\n)*?.*runtime=(\d+)", log)}
+    assert runtimes == {807}  # minutes: 161 energy points x 200 s x 1.5, + start-up
+
+
+def test_slurm_profile_batches_the_default_config(tmp_path):
+    """Dry run of the default config: the batch chains go into ceil(n / group size) groups."""
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    components = dict(e.split("=") for e in _profile("slurm")["group-components"])
+    per_group = int(components["chain"])
+    log = _slurm_dry_run(tmp_path)
     stats = dict(re.findall(r"^(\w+)\s+(\d+)$", log, flags=re.M))
     n_batches = int(stats["structure"])
     groups = log.split("Group job chain")[1:]

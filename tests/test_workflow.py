@@ -10,6 +10,7 @@ tests/engines/); an empty, one-column or non-monotonic measured spectrum
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -123,6 +124,7 @@ def test_figure_rules_are_scheduled(checkout):
     for key in ("r4", "r5", "r6_fms_radius-4"):  # config/test.yaml: radii 4-6, FMS whole/4 A
         assert f"results/test/convergence/feff/{key}.json" in run.stdout
     assert "convergence/feff/r6.json" not in run.stdout
+    assert "fms_radius-off" not in run.stdout  # FMS over the whole cluster: the data set's
     for name in ("fig1_convergence_feff.csv", "fig4_example_spectra_feff.pdf"):
         assert f"results/test/figures/{name}" in run.stdout
     # the study's structure is the relaxed one of the configured grid point
@@ -160,10 +162,114 @@ def test_engine_comparison_is_scheduled_when_enabled(checkout, tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr
     assert "rule engine_comparison" in run.stdout
     assert "results/test/figures/engine_comparison.pdf" in run.stdout
+    # FDMNES in its default mode, finite differences, runs one structure per job
+    # (for both engines then): each model's middle point p033 is batch b002, and
+    # only those are computed with FDMNES.
     for engine in ("feff", "fdmnes"):
-        for model in ("8_1Cu", "5.12_1Cu"):  # p000, p016, p033, p049: one batch
-            assert f"results/test/spectra/{engine}/{model}/b000.json" in run.stdout
+        for model in ("8_1Cu", "5.12_1Cu"):  # p000, p016, p033, p049
+            assert f"results/test/spectra/{engine}/{model}/b002.json" in run.stdout
+            assert f"results/test/spectra/fdmnes/{model}/b000.json" not in run.stdout
     assert "results/test/spectra/fdmnes/12.5_1Cu" not in run.stdout
+    # in green mode the batches stay (4 points, one batch per model)
+    (checkout / "green.yaml").write_text("xanes: {fdmnes: {mode: green}}\n")
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "compare.yaml",
+                     "green.yaml", env={**_without_fdmnes(), "FDMNES_BIN": str(fake)})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    for engine in ("feff", "fdmnes"):
+        for model in ("8_1Cu", "5.12_1Cu"):
+            assert f"results/test/spectra/{engine}/{model}/b000.json" in run.stdout
+
+
+def _job_blocks(stdout: str, rule: str) -> list[str]:
+    """The dry-run text of every job of ``rule`` (from `rule x:` to the next job)."""
+    parts = re.split(r"^\s*\[[^\]]+\]\s*(?:Group job.*)?$", stdout, flags=re.M)
+    return [p for p in parts if re.search(rf"^\s*rule {rule}:", p, flags=re.M)]
+
+
+def _resources(block: str) -> dict[str, int]:
+    return {k: int(v) for k, v in re.findall(r"\b(runtime|mem_mb)=(\d+)", block)}
+
+
+def test_config_overrides_are_typed_as_users_type_them(checkout):
+    """Snakemake hands nested --config values over as strings; numbers and booleans
+    are typed by the schema before validation, and take effect."""
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "--config",
+                     "ml={epochs: 200, standardize: false, batch_size: null}",
+                     "xanes={feff: {cluster_radius: 5, scf_radius: null}}",
+                     "batching={points_per_job: 2}")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    # cluster radius 5 A is the data set's: Fig. 1 computes 4 and 6 A, not 5 A
+    assert "results/test/convergence/feff/r6.json" in run.stdout
+    assert "results/test/convergence/feff/r5.json" not in run.stdout
+    assert "results/test/spectra/feff/8_1Cu/b001.json" in run.stdout  # 2 points per job
+    run = _snakemake(checkout, "-n", "--config", "ml={epochs: 200}")  # the issue's
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    run = _snakemake(checkout, "-n", "--config", "ml={epochs: two hundred}")
+    assert run.returncode != 0 and "epochs" in run.stdout + run.stderr
+
+
+@pytest.fixture()
+def fake_fdmnes(tmp_path):
+    """An executable file standing in for FDMNES: a dry run never starts it."""
+    fake = tmp_path / "fdmnes_stand_in"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    return fake
+
+
+def test_fdmnes_green_mode_builds_the_dag(checkout, fake_fdmnes):
+    """Green mode through --config, as a user types it: no adimp in the way, Fig. 1
+    panel b is SCF off (the data set's) / on, jobs are batched and sized for green."""
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "--config",
+                     f"xanes={{engine: fdmnes, fdmnes: {{executable: {fake_fdmnes}, "
+                     "mode: green}}", env=_without_fdmnes())
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    out = run.stdout
+    for key in ("r4", "r5", "r6_scf-on"):
+        assert f"results/test/convergence/fdmnes/{key}.json" in out
+    assert "convergence/fdmnes/r6.json" not in out and "adimp" not in out
+    assert "results/test/figures/fig1_convergence_fdmnes.csv" in out
+    xanes = _job_blocks(out, "xanes")
+    assert len(xanes) == 6  # 6 models x one batch of 4 points
+    # 4 Cu absorbers x 0.75 s x 161 energy points, + 60 s start-up, x 1.5
+    assert {tuple(sorted(_resources(b).items())) for b in xanes} == {
+        (("mem_mb", 2048), ("runtime", 14))}
+    (fig1b,) = [b for b in _job_blocks(out, "convergence_spectrum") if "r6_scf-on" in b]
+    assert _resources(fig1b)["runtime"] >= 17  # SCF: x 5 (not measured)
+
+
+def test_fdmnes_fdm_mode_builds_the_dag(checkout, fake_fdmnes):
+    """Finite differences (adimp null = 0.5 A): Fig. 1 panel b is the paper's Adimp
+    series with 0.5 A the data set's own spectrum; one structure per job, sized at
+    183 s per energy point; the infeasible 0.05 A is reported before any job."""
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "--config",
+                     f"xanes={{engine: fdmnes, fdmnes: {{executable: {fake_fdmnes}, "
+                     "mode: fdm, adimp: null}}", env=_without_fdmnes())
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    out, log = run.stdout, run.stdout + run.stderr
+    for key in ("r4", "r5", "r6_adimp-0.2", "r6_adimp-0.05"):
+        assert f"results/test/convergence/fdmnes/{key}.json" in out
+    assert "r6_adimp-0.5" not in out and "convergence/fdmnes/r6.json" not in out
+    assert "one structure per job" in log
+    assert "r6_adimp-0.05 (fdmnes) is estimated at" in log
+    xanes = _job_blocks(out, "xanes")
+    assert len(xanes) == 24  # one per structure
+    for model in ("8_1Cu", "5.12_1Cu"):
+        for batch in ("b000", "b001", "b002", "b003"):
+            assert f"results/test/spectra/fdmnes/{model}/{batch}.json" in out
+    # 1 Cu x 200 s x 161 energy points (~9 h), + 60 s, x 1.5; 8 GB
+    assert {tuple(sorted(_resources(b).items())) for b in xanes} == {
+        (("mem_mb", 8192), ("runtime", 807))}
+    # the study's structure: 5.12_1Cu p016, now the second one-point batch
+    assert "results/test/relaxed/5.12_1Cu/b001.extxyz" in out
+
+
+def test_fdmnes_adimp_with_green_is_refused(checkout, fake_fdmnes):
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "--config",
+                     f"xanes={{engine: fdmnes, fdmnes: {{executable: {fake_fdmnes}, "
+                     "mode: green, adimp: 0.2}}", env=_without_fdmnes())
+    assert run.returncode != 0
+    assert "adimp only applies to mode 'fdm'" in run.stdout + run.stderr
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ import json
 import math
 import os
 
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 from cumor.config import (
@@ -17,9 +18,11 @@ from cumor.convergence import (
     choose_structure,
     configured_setting_key,
     convergence_steps,
+    panel_b,
 )
 from cumor.engines import check_engine_ready, get_engine
 from cumor.relax import forcefield_from_config
+from cumor.resources import job_mem_mb, job_runtime_minutes, uses_fdm
 
 SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 # `--config ml='{epochs: 200}'` reaches us as {"epochs": "200"} (Snakemake reads
@@ -45,18 +48,42 @@ if FIGURES["engine_comparison"]["enabled"]:
 STRUCTURES = structure_table(config)
 MODELS = sorted({p.model for p in STRUCTURES})
 POINTS_OF = {m: [p for p in STRUCTURES if p.model == m] for m in MODELS}
+#: Engines whose spectra the run computes: the configured one and the comparison's.
+SPECTRUM_ENGINES = list(
+    dict.fromkeys(
+        [ENGINE]
+        + (
+            FIGURES["engine_comparison"]["engines"]
+            if FIGURES["engine_comparison"]["enabled"]
+            else []
+        )
+    )
+)
+#: FDMNES finite differences take ~8 h per Cu absorber at 6 A (cumor.resources):
+#: one structure per job, and the xanes jobs stay out of the "chain" group, so that
+#: a SLURM submission holds one of them, not several (group-components) in a row.
+FDM = any(uses_fdm(e, config["xanes"].get(e, {})) for e in SPECTRUM_ENGINES)
+XANES_GROUP = None if FDM else "chain"
 # One structure / relax / xanes job per batch of grid points (cumor.config.batch_table):
 # (model, batch) -> grid points. Outputs are one file per batch.
-POINTS_PER_JOB = config["batching"]["points_per_job"]
+POINTS_PER_JOB = 1 if FDM else config["batching"]["points_per_job"]
+if POINTS_PER_JOB != config["batching"]["points_per_job"]:
+    logger.info(
+        "FDMNES finite differences: one structure per job "
+        f"(batching.points_per_job {config['batching']['points_per_job']} not used)"
+    )
 BATCHES = batch_table(STRUCTURES, POINTS_PER_JOB)
 BATCH_OF = {(p.model, p.point): b for (_, b), pts in BATCHES.items() for p in pts}
 # Minutes per batch job (SLURM runtime), from measured seconds per structure:
-# building <1 s, relaxing 2-3 s, FEFF10 20-50 s per inequivalent Cu (up to 3).
+# building <1 s, relaxing 2-3 s. Spectrum jobs: per engine and mode, see
+# xanes_runtime and cumor.resources.
 RUNTIME = {
     "structure": max(1, math.ceil(POINTS_PER_JOB * 0.05)),
     "relax": max(1, math.ceil(POINTS_PER_JOB * 0.1)),
-    "xanes": max(2, math.ceil(POINTS_PER_JOB * 2.5)),
 }
+#: Longest runtime (minutes) a SLURM partition commonly allows (7 days); a job
+#: estimated beyond is reported before any job runs.
+LONGEST_RUNTIME = 7 * 24 * 60
 #: Selected models in catalogue (selection) order, unlike the sorted MODELS.
 SELECTED = list(dict.fromkeys(p.model for p in STRUCTURES))
 
@@ -69,6 +96,33 @@ wildcard_constraints:
 
 def model_spec(wildcards):
     return config["models"][wildcards.model]
+
+
+def engine_settings(engine):
+    """The configured settings of one engine (xanes.<engine>)."""
+    return config["xanes"].get(engine, {})
+
+
+def xanes_runtime(wildcards):
+    """Minutes of one xanes job: its structures' Cu absorbers x the engine's seconds
+    per absorber (cumor.resources: FEFF10 30 s, FDMNES green 0.75 s and fdm 200 s
+    per energy point, at 6 A, with margin)."""
+    points = batch_points(wildcards)
+    absorbers = len(points) * config["models"][wildcards.model]["n_cu"]
+    return job_runtime_minutes(
+        wildcards.engine, engine_settings(wildcards.engine), absorbers
+    )
+
+
+def xanes_mem_mb(wildcards):
+    """Memory (MB) of one spectrum job for its engine and mode (cumor.resources)."""
+    return job_mem_mb(wildcards.engine, engine_settings(wildcards.engine))
+
+
+def reference_runtime(wildcards):
+    """Minutes of one oxide reference spectrum (at least the 15 measured for FEFF10)."""
+    settings = engine_settings(wildcards.engine)
+    return max(15, job_runtime_minutes(wildcards.engine, settings, 1, reference=True))
 
 
 def batch_points(wildcards):
@@ -158,24 +212,43 @@ def convergence_structure(wildcards=None):
 
 
 def _convergence_plan(engine):
-    """(steps, {setting key: engine settings}) of the Fig. 1 study for one engine."""
-    base = config["xanes"].get(engine, {})
-    panel_b = FIGURES["convergence"][engine]
+    """(steps, {setting key: engine settings}) of the Fig. 1 study for one engine.
+
+    Panel b follows the engine and, for FDMNES, its mode (cumor.convergence.panel_b).
+    A step the engine resolves to the data set's settings (FDMNES adimp 0.5 A when
+    the config says null) is named like them and reuses the data set's spectrum.
+    """
+    base = engine_settings(engine)
+    parameter, values = panel_b(FIGURES["convergence"], engine, base)
     steps = convergence_steps(
-        base, FIGURES["convergence"]["radii"], panel_b["parameter"], panel_b["values"]
+        base,
+        FIGURES["convergence"]["radii"],
+        parameter,
+        values,
+        resolve=lambda settings: get_engine(engine, settings).settings,
     )
     return steps, {s.key: {**base, **s.overrides} for s in steps}
 
 
-CONVERGENCE = {engine: _convergence_plan(engine) for engine in ("feff", "fdmnes")}
-# Settings of the configured engine are validated now, not job by job.
+#: Fig. 1 is made for the configured engine only.
+CONVERGENCE = {ENGINE: _convergence_plan(ENGINE)}
+# Its settings are validated now, not job by job.
 for _settings in CONVERGENCE[ENGINE][1].values():
     get_engine(ENGINE, _settings)
 
 
+def convergence_plan(engine):
+    if engine not in CONVERGENCE:
+        raise ValueError(
+            f"Fig. 1 is made for the configured engine (xanes.engine {ENGINE}), "
+            f"not {engine}"
+        )
+    return CONVERGENCE[engine]
+
+
 def convergence_settings(wildcards):
     """Engine settings of one convergence spectrum (wildcards engine, setting)."""
-    plan = CONVERGENCE[wildcards.engine][1]
+    plan = convergence_plan(wildcards.engine)[1]
     if wildcards.setting not in plan:
         raise ValueError(
             f"no convergence setting {wildcards.setting!r} for {wildcards.engine}; "
@@ -186,7 +259,23 @@ def convergence_settings(wildcards):
 
 def convergence_keys(engine):
     """Setting keys of the study, each once, in panel order."""
-    return list(dict.fromkeys(s.key for s in CONVERGENCE[engine][0]))
+    return list(dict.fromkeys(s.key for s in convergence_plan(engine)[0]))
+
+
+def convergence_runtime(wildcards):
+    """Minutes of one convergence spectrum: the structure's Cu x the setting's cost
+    (at least the 20 min sized for FEFF10 before)."""
+    settings = convergence_settings(wildcards)
+    return max(20, _convergence_minutes(wildcards.engine, settings))
+
+
+def _convergence_minutes(engine, settings):
+    absorbers = config["models"][CONVERGENCE_MODEL]["n_cu"]
+    return job_runtime_minutes(engine, settings, absorbers)
+
+
+def convergence_mem_mb(wildcards):
+    return job_mem_mb(wildcards.engine, convergence_settings(wildcards))
 
 
 def convergence_spectrum(engine, key):
@@ -194,6 +283,19 @@ def convergence_spectrum(engine, key):
     if key == configured_setting_key(config["xanes"].get(engine, {})):
         return spectrum_path(engine, CONVERGENCE_MODEL, CONVERGENCE_POINT)
     return f"{RESULTS}/convergence/{engine}/{key}.json"
+
+
+# A spectrum nobody's time limit allows (the paper's Adimp 0.05 A at 6 A) is said
+# now, not after days in the queue.
+for _key in convergence_keys(ENGINE):
+    if convergence_spectrum(ENGINE, _key).startswith(f"{RESULTS}/convergence/"):
+        _minutes = _convergence_minutes(ENGINE, CONVERGENCE[ENGINE][1][_key])
+        if _minutes > LONGEST_RUNTIME:
+            logger.warning(
+                f"Fig. 1 spectrum {_key} ({ENGINE}) is estimated at "
+                f"{_minutes / 60 / 24:.0f} days (cumor.resources), beyond the 7-day "
+                "limit of most SLURM partitions; drop it from figures.convergence"
+            )
 
 
 def convergence_inputs(wildcards):

@@ -5,7 +5,7 @@
 
 
 rule convergence_spectrum:
-    """Fig. 1: the chosen structure's spectrum at one engine setting (radius, SCF, Adimp)."""
+    """Fig. 1: the chosen structure's spectrum at one engine setting (radius, SCF, Adimp, ...)."""
     input:
         structure=convergence_structure,
     output:
@@ -20,11 +20,12 @@ rule convergence_spectrum:
         "../../envs/xanes.yaml"
     threads: 1
     # Measured (FEFF10, 5.12_1Cu p016, one Cu absorber, load ~3 on 2 cores): 4 A 11 s,
-    # 5 A 14 s, 6 A 24 s, 7 A 63 s; SCF 4 A (at 6 A) 114 s. runtime (min) leaves room
-    # for a 3-Cu model (one run per inequivalent Cu) and FDMNES.
+    # 5 A 14 s, 6 A 24 s, 7 A 63 s; SCF 4 A (at 6 A) 114 s. FDMNES at 6 A: green
+    # 99-107 s per absorber, fdm 183 s per energy point. runtime (min) per setting,
+    # x the model's Cu (cumor.resources), at least 20.
     resources:
-        mem_mb=1024,
-        runtime=20,
+        mem_mb=convergence_mem_mb,
+        runtime=convergence_runtime,
     params:
         settings=convergence_settings,
         model=CONVERGENCE_MODEL,
@@ -56,7 +57,7 @@ rule fig1_convergence:
         mem_mb=1024,
         runtime=5,
     params:
-        steps=lambda wc: [dataclasses.asdict(s) for s in CONVERGENCE[wc.engine][0]],
+        steps=lambda wc: [dataclasses.asdict(s) for s in convergence_plan(wc.engine)[0]],
         settings=lambda wc: convergence_keys(wc.engine),
         model=CONVERGENCE_MODEL,
         point=CONVERGENCE_POINT,

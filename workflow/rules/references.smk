@@ -16,10 +16,11 @@ rule reference_spectrum:
     conda:
         "../../envs/xanes.yaml"
     threads: 1
-    # Measured (FEFF10, 6 A): CuO 93-atom cluster ~150 s, Cu2O 65 atoms ~50 s.
+    # Measured (FEFF10, 6 A): CuO 93-atom cluster ~150 s, Cu2O 65 atoms ~50 s, i.e.
+    # 6 x a Cu-MOR absorber; FDMNES sized from that (cumor.resources).
     resources:
-        mem_mb=1024,
-        runtime=15,
+        mem_mb=xanes_mem_mb,
+        runtime=reference_runtime,
     params:
         oxide=lambda wc: wc.oxide,
         engine=lambda wc: wc.engine,
