@@ -5,7 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from cumor.normalise import energy_grid, find_e0, normalise_spectrum, to_relative_grid
+import warnings
+
+from cumor.normalise import (POST_EDGE, PRE_EDGE, WindowCutWarning, edge_energy, energy_grid,
+                             find_e0, normalise_spectrum, normalised_on_grid, to_relative_grid)
 
 E0 = 8980.0
 
@@ -74,8 +77,8 @@ def test_normalise_gives_unit_edge_step():
     norm = normalise_spectrum(energy, mu, E0)
     assert np.all(np.isfinite(norm))
     # Refitting the normalised spectrum gives pre-line 0 and step 1 at E0.
-    pre = (energy >= E0 - 60) & (energy <= E0 - 15)
-    post = (energy >= E0 + 30) & (energy <= E0 + 150)
+    pre = (energy >= E0 + PRE_EDGE[0]) & (energy <= E0 + PRE_EDGE[1])
+    post = (energy >= E0 + POST_EDGE[0]) & (energy <= E0 + POST_EDGE[1])
     pre_at_e0 = np.polyval(np.polyfit(energy[pre], norm[pre], 1), E0)
     post_at_e0 = np.polyval(np.polyfit(energy[post], norm[post], 1), E0)
     assert pre_at_e0 == pytest.approx(0.0, abs=1e-9)
@@ -103,11 +106,12 @@ def test_normalise_quadratic_post_edge():
 
 
 def test_normalise_falls_back_when_pre_edge_is_short():
-    # Data start 10 eV below the edge: pre window (-60, -15) holds nothing,
-    # the first point is used as a constant baseline.
+    # Data start 10 eV below the edge: pre window (-40, -15) holds nothing,
+    # the first point is used as a constant baseline, with a warning.
     energy = E0 + np.arange(-10.0, 120.0, 0.5)
     mu = erf_edge(energy, pre_slope=0.0, step=2.0)
-    norm = normalise_spectrum(energy, mu, E0)
+    with pytest.warns(WindowCutWarning, match="pre-edge window E0-40..E0-15 eV is cut"):
+        norm = normalise_spectrum(energy, mu, E0)
     assert norm[0] == pytest.approx(0.0, abs=1e-12)
     assert norm[energy > E0 + 30] == pytest.approx(1.0, abs=1e-6)
 
@@ -115,7 +119,8 @@ def test_normalise_falls_back_when_pre_edge_is_short():
 def test_normalise_partially_covered_pre_window():
     # FEFF-like start at -20 eV: only a few points in the window, still works.
     energy = E0 + np.arange(-20.0, 120.0, 1.0)
-    norm = normalise_spectrum(energy, erf_edge(energy), E0)
+    with pytest.warns(WindowCutWarning, match="pre-edge"):
+        norm = normalise_spectrum(energy, erf_edge(energy), E0)
     assert np.all(np.isfinite(norm))
     assert abs(norm[energy < E0 - 15]).max() < 1e-6
     assert norm[energy > E0 + 30] == pytest.approx(1.0, abs=1e-6)
@@ -129,7 +134,7 @@ def test_normalise_errors():
     with pytest.raises(ValueError, match="misses the edge"):
         normalise_spectrum(energy, mu, energy[0] - 1)
     with pytest.raises(ValueError, match="post-edge window"):
-        normalise_spectrum(energy, mu, E0, post=(200, 300))
+        normalise_spectrum(energy, mu, E0, post=(200, 300), warn=False)
     with pytest.raises(ValueError, match="not positive"):
         normalise_spectrum(energy, -mu, E0)
     with pytest.raises(ValueError, match="post_order"):
@@ -164,3 +169,78 @@ def test_energy_grid():
         energy_grid(0, 10, 0)
     with pytest.raises(ValueError):
         energy_grid(10, 0, 1)
+
+
+# --------------------------------------------------------------------------- #
+# issue 12: E0 at a fraction of the edge step, fixed windows, sampling
+# --------------------------------------------------------------------------- #
+def test_full_windows_do_not_warn_and_a_short_scan_does():
+    energy = E0 + np.arange(-45.0, 95.0, 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        normalise_spectrum(energy, erf_edge(energy), E0)
+    short = E0 + np.arange(-45.0, 70.0, 0.5)
+    with pytest.warns(WindowCutWarning, match=r"post-edge window E0\+20..E0\+90 eV is cut: "
+                                              r"data end at E0\+69.5 eV"):
+        normalise_spectrum(short, erf_edge(short), E0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        normalise_spectrum(short, erf_edge(short), E0, warn=False)
+
+
+def test_edge_energy_is_the_step_fraction_crossing():
+    # erf edge of width w: normalised mu = (1 + erf((E - E0)/w)) / 2 crosses 0.3 at
+    # E0 + w * erfinv(-0.4) = E0 - 0.3708 w.
+    energy = feff_like_grid(-45.0, 125.0)
+    mu = erf_edge(energy, width=1.5)
+    assert edge_energy(energy, mu, smooth=0.0) == pytest.approx(E0 - 0.3708 * 1.5, abs=0.02)
+    assert edge_energy(energy, mu, fraction=0.5, smooth=0.0) == pytest.approx(E0, abs=0.02)
+    with pytest.raises(ValueError, match="fraction"):
+        edge_energy(energy, mu, fraction=1.2)
+
+
+def _shoulder_edge(energy, shoulder):
+    """Two-step edge: a shoulder of height ``shoulder`` at E0, the main edge at E0 + 6."""
+    erf = np.vectorize(math.erf)
+    return (0.3 + shoulder * 0.5 * (1 + erf((energy - E0) / 0.8))
+            + (1 - shoulder) * 0.5 * (1 + erf((energy - E0 - 6.0) / 0.8)))
+
+
+def test_edge_energy_moves_continuously_where_the_derivative_maximum_jumps():
+    """A shoulder growing from 0.40 to 0.60 of the step: find_e0 jumps from the main
+    edge to the shoulder (6 eV), the 0.3 step crossing moves by a fraction of an eV."""
+    energy = E0 + np.arange(-45.0, 100.0, 0.25)
+    heights = np.linspace(0.40, 0.60, 9)
+    derivative = [find_e0(energy, _shoulder_edge(energy, h)) for h in heights]
+    crossing = [edge_energy(energy, _shoulder_edge(energy, h)) for h in heights]
+    assert max(np.abs(np.diff(derivative))) > 5.0  # the jump this definition avoids
+    assert max(np.abs(np.diff(crossing))) < 0.2
+    assert max(crossing) - min(crossing) < 1.0
+
+
+def test_normalisation_does_not_depend_on_the_sampling():
+    """FEFF-like coarse/fine/k-uniform sampling vs a uniform 0.1 eV resampling of
+    the same curve: the same E0 and normalised spectrum (interval-weighted fits)."""
+    rel = np.concatenate([np.arange(-45.0, -10.0, 3.0), np.arange(-10.0, 25.0, 0.5),
+                          3.81 * np.arange(np.sqrt(25 / 3.81), 5.7, 0.06) ** 2])
+    coarse = E0 + rel
+    fine = E0 + np.arange(rel[0], rel[-1], 0.1)
+    mu_c = arctan_edge(coarse, wiggle=0.3)
+    mu_f = arctan_edge(fine, wiggle=0.3)
+    grid = energy_grid(-15, 60, 0.5)
+    e0_c, on_c = normalised_on_grid(coarse, mu_c, grid)
+    e0_f, on_f = normalised_on_grid(fine, mu_f, grid)
+    assert e0_c == pytest.approx(e0_f, abs=0.05)
+    assert np.abs(on_c - on_f).max() < 0.01
+    # unweighted fits (xraylarch's way) let the dense low-k points dominate
+    n_c = normalise_spectrum(coarse, mu_c, E0, weighted=False)
+    n_f = normalise_spectrum(fine, mu_f, E0, weighted=False)
+    assert abs(np.interp(E0 + 50, coarse, n_c) - np.interp(E0 + 50, fine, n_f)) > 0.01
+
+
+def test_find_e0_window_starts_at_the_foot_of_a_falling_pre_edge():
+    """A long scan whose pre-edge falls steeply: the 10 % level is measured from the
+    foot of the edge, not from the first point, and E0 is the edge's."""
+    energy = E0 + np.arange(-220.0, 300.0, 0.5)
+    mu = arctan_edge(energy, pre_slope=0.0) + 1.5 * np.exp(-(energy - energy[0]) / 80.0)
+    assert find_e0(energy, mu) == pytest.approx(E0, abs=0.2)

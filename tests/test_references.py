@@ -51,7 +51,7 @@ def test_cu2o_cuprite():
 
 def test_build_reference_unknown_name():
     with pytest.raises(ValueError, match="CuS"):
-        R.build_reference("CuS")
+        R.build_reference("Ni")
 
 
 class _FakeEngine(SpectrumEngine):
@@ -77,5 +77,33 @@ def test_compute_reference_spectrum_uses_one_absorber(tmp_path):
     assert result["absorbers"] == [0] and len(result["e0"]) == 1
     np.testing.assert_array_equal(result["energy"], grid)
     assert result["mu"].shape == grid.shape
-    assert result["e0"][0] == pytest.approx(8980.0, abs=0.1)
+    from cumor.normalise import edge_energy
+
+    raw = engine.compute(None, 0, tmp_path)
+    assert result["e0"][0] == pytest.approx(edge_energy(raw.energy, raw.mu), abs=1e-9)
+    assert result["e0"][0] == pytest.approx(8980.0 - 2.0 * np.tan(0.2 * np.pi), abs=0.3)
     assert meta["reference"] == "Cu2O" and meta["equivalent_cu"] and meta["n_cu"] == 4
+
+
+def test_cu_fcc_and_covellite():
+    cu = R.build_cu_fcc()
+    assert cu.get_chemical_formula() == "Cu4"
+    i, j, d = neighbor_list("ijd", cu, 2.6)
+    np.testing.assert_allclose(d[i == 0], [3.6149 / np.sqrt(2)] * 12, atol=1e-9)
+    assert R.equivalent_cu_sites(cu)
+    cus = R.build_covellite()
+    assert cus.get_chemical_formula() == "Cu6S6"
+    np.testing.assert_allclose(cus.cell.cellpar(), [3.7938, 3.7938, 16.341, 90, 90, 120],
+                               atol=1e-9)
+    assert not R.equivalent_cu_sites(cus)  # Cu(1) 2d and Cu(2) 4f
+    i, j, d = neighbor_list("ijd", cus, 2.4)
+    sym = np.array(cus.get_chemical_symbols())
+    kinds = cus.get_array("spacegroup_kinds")
+    cu1 = np.nonzero(kinds == 0)[0][0]
+    cu2 = np.nonzero(kinds == 1)[0][0]
+    # Evans & Konnert (1976): Cu(1)-S 2.1905 (x3); Cu(2)-S 2.302 (x3), 2.331; S-S 2.071
+    np.testing.assert_allclose(np.sort(d[i == cu1]), [2.1905] * 3, atol=1e-3)
+    np.testing.assert_allclose(np.sort(d[i == cu2]), [2.302] * 3 + [2.331], atol=4e-3)
+    s2 = np.nonzero(kinds == 3)[0][0]
+    assert np.sort(d[(i == s2) & (sym[j] == "S")])[0] == pytest.approx(2.071, abs=1e-3)
+    assert set(R.MEASURED_CRYSTALS) <= set(R.REFERENCES)

@@ -1,11 +1,14 @@
 """Measured Cu K-edge spectra: read, normalise like the simulations, classify.
 
 A measured spectrum goes through the same steps as every simulated absorber
-(:func:`cumor.engines.base.compute_average_spectrum`): E0 from the maximum of
-the first derivative on the rising edge (:func:`cumor.normalise.find_e0`),
-pre-edge line subtracted and edge step 1 (:func:`cumor.normalise.
-normalise_spectrum`), interpolation onto the classifier's grid relative to E0
-(:func:`cumor.normalise.to_relative_grid`).
+(:func:`cumor.engines.base.compute_average_spectrum`), in one function,
+:func:`cumor.normalise.normalised_on_grid`: E0 at 0.3 of the edge step
+(:func:`cumor.normalise.edge_energy`), pre-edge line over E0-40..-15 eV
+subtracted and edge step 1 from a post-edge line over E0+20..+90 eV
+(:func:`cumor.normalise.normalise_spectrum`), interpolation onto the
+classifier's grid relative to E0 (:func:`cumor.normalise.to_relative_grid`).
+Simulated spectra are in addition calibrated (energy offset, broadening,
+:mod:`cumor.calibration`) before that; measured spectra are not.
 
 Energy offset. Because every spectrum is placed on a grid relative to its *own*
 E0, a constant shift of the absolute energy scale (monochromator calibration,
@@ -35,7 +38,7 @@ import numpy as np
 
 from cumor.ensemble import Ensemble, nearest_spectra
 from cumor.measured_readers import check_cu_k_edge, read_spectrum
-from cumor.normalise import find_e0, normalise_spectrum, to_relative_grid
+from cumor.normalise import edge_energy, normalise_spectrum, to_relative_grid
 
 __all__ = [
     "read_measured_spectrum",
@@ -132,7 +135,7 @@ def spectrum_features(energy, mu, grid, energy_offset: float = 0.0, source: str 
     grid = np.asarray(grid, float)
     span = f"{energy[0]:.1f}..{energy[-1]:.1f} eV" if energy.size else "empty"
     try:
-        e0 = find_e0(energy, mu)
+        e0 = edge_energy(energy, mu)
         norm = normalise_spectrum(energy, mu, e0)
         features = to_relative_grid(energy, norm, e0 - float(energy_offset), grid)
     except ValueError as err:
@@ -206,7 +209,7 @@ def classify_spectrum(
     if edge_check:
         # before the grid check, so that another element's edge is named as such
         try:
-            e0_found = find_e0(energy, mu)
+            e0_found = edge_energy(energy, mu)
         except ValueError:
             e0_found = None  # no edge at all: spectrum_features says so
         if e0_found is not None:

@@ -16,6 +16,7 @@ the claim from the space-group bookkeeping of :func:`ase.spacegroup.crystal`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -27,8 +28,11 @@ from cumor.engines.base import SpectrumEngine, _absorber_spectrum_on_grid
 
 __all__ = [
     "REFERENCES",
+    "MEASURED_CRYSTALS",
     "build_cuo",
     "build_cu2o",
+    "build_cu_fcc",
+    "build_covellite",
     "build_reference",
     "equivalent_cu_sites",
     "compute_reference_spectrum",
@@ -60,6 +64,57 @@ CU2O_DATA = {
         "refine a = 4.2685 A; the 0.03 % difference is irrelevant for XANES)"
     ),
 }
+
+
+CU_FCC_DATA = {
+    "name": "Cu",
+    "mineral": "copper (metal)",
+    "spacegroup": "Fm-3m (No. 225)",
+    "cellpar": (3.6149, 3.6149, 3.6149, 90.0, 90.0, 90.0),
+    "sites": {"Cu": ("4a", (0.0, 0.0, 0.0))},
+    "citation": (
+        "a = 3.6149 A (room temperature): H. E. Swanson and E. Tatge, 'Standard X-ray "
+        "diffraction powder patterns', NBS Circular 539, vol. I (1953), ICDD card 04-0836 "
+        "(3.615 A to four figures)"
+    ),
+}
+COVELLITE_DATA = {
+    "name": "CuS",
+    "mineral": "covellite",
+    "spacegroup": "P6_3/mmc (No. 194)",
+    "cellpar": (3.7938, 3.7938, 16.341, 90.0, 90.0, 120.0),
+    # Cu(1) in the CuS3 triangle, Cu(2) in the CuS4 tetrahedron; S(2) forms the S2 pair.
+    "sites": {
+        "Cu": ("2d", (1 / 3, 2 / 3, 0.75)),
+        "Cu2": ("4f", (1 / 3, 2 / 3, 0.10733)),
+        "S": ("2c", (1 / 3, 2 / 3, 0.25)),
+        "S2": ("4e", (0.0, 0.0, 0.06337)),
+    },
+    "citation": (
+        "H. T. Evans Jr. and J. A. Konnert, 'Crystal structure refinement of covellite', "
+        "Am. Mineral. 61, 996-1000 (1976): a = 3.7938(5), c = 16.341(1) A, "
+        "z(Cu2) = 0.10733(9), z(S2) = 0.06337(15)"
+    ),
+}
+
+
+def build_cu_fcc() -> Atoms:
+    """Copper metal, fcc conventional cell (Cu4), a = 3.6149 A (Swanson & Tatge 1953).
+
+    Nearest neighbours 12 x a/sqrt(2) = 2.556 A. One Wyckoff site: every Cu equivalent.
+    """
+    return _build(CU_FCC_DATA, spacegroup=225, setting=1)
+
+
+def build_covellite() -> Atoms:
+    """Covellite CuS, hexagonal cell (Cu6S6), Evans & Konnert, Am. Mineral. 61, 996 (1976).
+
+    P6_3/mmc, a = 3.7938, c = 16.341 A. Cu(1) on 2d in a CuS3 triangle (3 x 2.190 A),
+    Cu(2) on 4f (z = 0.10733) in a CuS4 tetrahedron (3 x 2.302 + 2.331 A); S(1) on 2c,
+    S(2) on 4e (z = 0.06337), S(2)-S(2) 2.071 A. Two Cu sites in the ratio 1 : 2, so
+    the crystal's spectrum is the 1 : 2 average of two absorbers.
+    """
+    return _build(COVELLITE_DATA, spacegroup=194, setting=1)
 
 
 def build_cuo() -> Atoms:
@@ -95,8 +150,10 @@ def build_cu2o() -> Atoms:
 
 
 def _build(data: dict, spacegroup: int, setting: int) -> Atoms:
-    symbols = list(data["sites"])
-    basis = [data["sites"][s][1] for s in symbols]
+    labels = list(data["sites"])
+    # A label such as "Cu2" is a second site of Cu: the element is the label's letters.
+    symbols = [re.match(r"[A-Z][a-z]?", label).group(0) for label in labels]
+    basis = [data["sites"][s][1] for s in labels]
     atoms = crystal(symbols, basis=basis, spacegroup=spacegroup, setting=setting,
                     cellpar=list(data["cellpar"]), pbc=True)
     atoms.info["reference"] = {k: (list(v) if isinstance(v, tuple) else v)
@@ -105,7 +162,19 @@ def _build(data: dict, spacegroup: int, setting: int) -> Atoms:
 
 
 #: Reference name -> builder.
-REFERENCES: dict[str, Callable[[], Atoms]] = {"CuO": build_cuo, "Cu2O": build_cu2o}
+REFERENCES: dict[str, Callable[[], Atoms]] = {
+    "CuO": build_cuo,
+    "Cu2O": build_cu2o,
+    "Cu_foil": build_cu_fcc,
+    "CuS": build_covellite,
+}
+
+#: Crystals with a measured spectrum among cumor's packaged references
+#: (:data:`cumor.measured_readers.MEASURED_REFERENCES`, same keys). Not built:
+#: Cu2S (low chalcocite, P2_1/c with 48 Cu sites in a 144-atom cell: 48 FEFF runs per
+#: spectrum) and azurite (two Cu sites, H positions from neutron data; the
+#: coordinates of Zigan & Schuster 1972 could not be checked here against the paper).
+MEASURED_CRYSTALS = ("Cu_foil", "CuO", "CuS")
 
 
 def build_reference(name: str) -> Atoms:
@@ -141,9 +210,9 @@ def compute_reference_spectrum(
     One Cu absorber (all Cu are equivalent, :func:`equivalent_cu_sites`) is
     computed with ``engine`` and normalised exactly like every absorber of the
     data set (:func:`cumor.engines.base.compute_average_spectrum` uses the same
-    :func:`~cumor.engines.base._absorber_spectrum_on_grid`: E0 from the
-    derivative maximum, pre-edge line, edge step 1, interpolation onto the
-    E0-relative grid).
+    :func:`~cumor.engines.base._absorber_spectrum_on_grid`: the engine's
+    calibration, E0 at 0.3 of the edge step, pre-edge line, edge step 1,
+    interpolation onto the E0-relative grid).
 
     Parameters
     ----------
@@ -178,7 +247,7 @@ def compute_reference_spectrum(
     index = next(i for i, s in enumerate(atoms.get_chemical_symbols()) if s == "Cu")
     site_dir = Path(workdir) / f"Cu{index}"
     spectrum = engine.compute(atoms, index, site_dir)
-    e0, mu = _absorber_spectrum_on_grid(spectrum, grid, site_dir)
+    e0, mu = _absorber_spectrum_on_grid(spectrum, grid, site_dir, engine.calibration)
     result = {"energy": grid, "mu": mu, "e0": [e0], "seconds": [float(spectrum.seconds)],
               "absorbers": [index]}
     info = atoms.info["reference"]

@@ -18,13 +18,15 @@ import numpy as np
 from ase import Atoms
 
 from cumor.atomic_io import atomic_path
+from cumor.normalise import NORMALISATION_VERSION
 
 #: File name of the cached record inside a structure's engine work directory.
 CACHE_FILE = "spectrum.json"
 
 
 def spectrum_cache_key(atoms: Atoms, engine: str, settings: dict, energy_grid) -> str:
-    """SHA-256 of a spectrum's inputs: atoms, engine name, its settings, the grid.
+    """SHA-256 of a spectrum's inputs: atoms, engine name, its settings, the grid,
+    and :data:`cumor.normalise.NORMALISATION_VERSION`.
 
     Parameters
     ----------
@@ -42,6 +44,8 @@ def spectrum_cache_key(atoms: Atoms, engine: str, settings: dict, energy_grid) -
         digest.update(np.ascontiguousarray(array).tobytes())
     digest.update(json.dumps([engine, settings], sort_keys=True, default=str).encode())
     digest.update(np.asarray(energy_grid, float).tobytes())
+    # How E0 and the normalisation are defined: spectra made the old way are stale.
+    digest.update(NORMALISATION_VERSION.encode())
     return digest.hexdigest()
 
 

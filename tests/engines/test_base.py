@@ -182,14 +182,15 @@ def test_compute_average_spectrum_aligns_sites_on_their_e0(tmp_path):
 
     assert result["absorbers"] == [1, 3]
     assert [call[1] for call in engine.calls] == [tmp_path / "Cu1", tmp_path / "Cu3"]
-    assert result["e0"] == pytest.approx([8981.0, 8983.0], abs=0.1)
+    # E0 at 0.3 of the step of an erf edge of width 1.5 eV: 0.3708 x 1.5 eV below its middle
+    assert result["e0"] == pytest.approx([8981.0 - 0.556, 8983.0 - 0.556], abs=0.1)  # + smoothing
     assert result["seconds"] == [1.5, 3.5]
     assert np.array_equal(result["energy"], grid)
     assert result["mu"].shape == grid.shape and np.all(np.isfinite(result["mu"]))
     # Identical shapes after alignment: the average is a clean unit-step edge.
     assert result["mu"][grid < -15] == pytest.approx(0.0, abs=1e-3)
     assert result["mu"][grid > 20] == pytest.approx(1.0, abs=1e-3)
-    assert np.interp(0.0, grid, result["mu"]) == pytest.approx(0.5, abs=0.05)
+    assert np.interp(0.0, grid, result["mu"]) == pytest.approx(0.3, abs=0.02)
 
 
 def test_compute_average_spectrum_without_absorber(tmp_path):

@@ -18,6 +18,7 @@ import numpy as np
 from ase import Atoms
 
 from cumor import normalise
+from cumor.calibration import Calibration, apply_calibration
 
 __all__ = [
     "EngineError",
@@ -104,6 +105,12 @@ class SpectrumEngine(abc.ABC):
     def cluster_radius(self) -> float:
         """Radius (A) of the cluster the engine computes around an absorber."""
         return float(getattr(self, "settings", {}).get("cluster_radius", DEFAULT_SIGNATURE_RADIUS))
+
+    @property
+    def calibration(self) -> Calibration:
+        """Theory-experiment calibration of this engine's spectra (settings key
+        ``calibration``; none if absent), applied by :func:`compute_average_spectrum`."""
+        return Calibration.from_settings(getattr(self, "settings", {}).get("calibration"))
 
     def check_available(self) -> None:
         """Raise :class:`EngineError` if the engine cannot run here (default: it can).
@@ -249,8 +256,14 @@ def cluster_around(atoms: Atoms, absorber: int, radius: float) -> Atoms:
     return cluster
 
 
-def _absorber_spectrum_on_grid(spectrum, grid, workdir):
-    """Normalise one engine spectrum and put it on the E0-relative grid.
+def _absorber_spectrum_on_grid(spectrum, grid, workdir, calibration=None):
+    """Calibrate and normalise one engine spectrum and put it on the E0-relative grid.
+
+    The raw spectrum gets the engine's theory-experiment calibration
+    (:func:`cumor.calibration.apply_calibration`: energy offset, broadening), then the
+    one alignment and normalisation of every spectrum, simulated or measured
+    (:func:`cumor.normalise.normalised_on_grid`: E0 at 0.3 of the edge step,
+    windows E0-40..-15 and E0+20..+90 eV).
 
     Parameters
     ----------
@@ -260,11 +273,13 @@ def _absorber_spectrum_on_grid(spectrum, grid, workdir):
         Energies relative to E0 (eV).
     workdir : pathlib.Path
         The absorber's directory, named in errors.
+    calibration : cumor.calibration.Calibration or dict, optional
+        None = no calibration.
 
     Returns
     -------
     e0 : float
-        Absolute edge energy (eV).
+        Absolute edge energy (eV; on the measured scale when calibrated).
     mu : numpy.ndarray
         Normalised mu on ``grid``.
 
@@ -274,9 +289,8 @@ def _absorber_spectrum_on_grid(spectrum, grid, workdir):
         If the spectrum cannot be normalised or does not cover the grid.
     """
     try:
-        e0 = normalise.find_e0(spectrum.energy, spectrum.mu)
-        norm = normalise.normalise_spectrum(spectrum.energy, spectrum.mu, e0)
-        return e0, normalise.to_relative_grid(spectrum.energy, norm, e0, grid)
+        energy, mu = apply_calibration(spectrum.energy, spectrum.mu, calibration)
+        return normalise.normalised_on_grid(energy, mu, grid)
     except ValueError as exc:
         raise EngineError(
             f"spectrum of absorber {spectrum.absorber} is unusable: {exc}", workdir
@@ -293,9 +307,9 @@ def compute_average_spectrum(
     """Site-averaged normalised spectrum over every absorber of one element.
 
     Each absorber is computed in its own subdirectory
-    ``workdir/<symbol><index>`` (e.g. ``Cu144``), normalised
-    (:func:`cumor.normalise.find_e0`,
-    :func:`cumor.normalise.normalise_spectrum`), interpolated onto
+    ``workdir/<symbol><index>`` (e.g. ``Cu144``), calibrated (the engine's
+    ``calibration``), aligned and normalised
+    (:func:`cumor.normalise.normalised_on_grid`), interpolated onto
     ``energy_grid`` relative to *its own* E0, and the results are averaged
     with equal weights.  Aligning on each site's E0 compares spectral shapes;
     the absolute E0 per site is returned separately.
@@ -345,7 +359,7 @@ def compute_average_spectrum(
         index = group[0]  # one representative per class of equivalent absorbers
         site_dir = workdir / f"{absorber_symbol}{index}"
         spectrum = engine.compute(atoms, index, site_dir)
-        e0, curve = _absorber_spectrum_on_grid(spectrum, grid, site_dir)
+        e0, curve = _absorber_spectrum_on_grid(spectrum, grid, site_dir, engine.calibration)
         e0s.append(e0)
         seconds.append(float(spectrum.seconds))
         curves.append(curve)

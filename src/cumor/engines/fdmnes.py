@@ -66,6 +66,7 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 
+from cumor.calibration import Calibration
 from cumor.engines.child_process import kill_process_group, log_tail
 from cumor.engines.base import AbsorberSpectrum, EngineError, SpectrumEngine, cluster_around
 
@@ -113,6 +114,9 @@ DEFAULT_SETTINGS: dict = {
     "scf": False,  # True -> keyword SCF (self-consistent potential)
     "excited": True,  # True -> Excited (core hole, K-edge default); False -> Nonexc
     "convolution": True,  # True -> Convolution; compute() then returns <filout>_conv.txt
+    # Theory-experiment calibration applied to the parsed spectrum before alignment
+    # (cumor.calibration); None -> none (not fitted for FDMNES).
+    "calibration": None,
 }
 
 #: Finite-difference grid step (A) of mode "fdm" when ``adimp`` is None: the paper's.
@@ -311,6 +315,7 @@ def resolve_settings(settings: dict | None) -> dict:
         resolved[key] = _check_bool(key, resolved[key])
     if resolved["timeout"] is not None:
         resolved["timeout"] = _check_positive("timeout", resolved["timeout"])
+    Calibration.from_settings(resolved["calibration"])  # raises on a bad calibration
     return resolved
 
 

@@ -35,6 +35,7 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
 
+from cumor.calibration import Calibration
 from cumor.engines.child_process import kill_process_group, log_tail
 from cumor.engines.base import AbsorberSpectrum, EngineError, SpectrumEngine, cluster_around
 
@@ -69,6 +70,9 @@ DEFAULT_SETTINGS: dict = {
     "xanes_kstep": 0.06,  # 1/Angstrom; 1.2-2.6 eV steps from 25 to 124 eV
     # Execution
     "timeout": 3600.0,  # seconds per FEFF run; None -> no limit
+    # Theory-experiment calibration applied to the raw spectrum before alignment
+    # (cumor.calibration; energy_offset, gaussian_fwhm, ...); None -> none.
+    "calibration": None,
 }
 
 #: hbar^2 / 2m_e in eV*Angstrom^2: E = 3.81 k^2.
@@ -164,6 +168,7 @@ def resolve_settings(settings: dict | None) -> dict:
         )
     if resolved["timeout"] is not None and not float(resolved["timeout"]) > 0:
         raise ValueError(f"timeout must be positive or None, got {resolved['timeout']}")
+    Calibration.from_settings(resolved["calibration"])  # raises on a bad calibration
     return resolved
 
 
