@@ -19,6 +19,7 @@ include: "workflow/rules/dataset.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/ml.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/fidelity.smk"
 
 
 rule all:

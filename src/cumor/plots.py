@@ -481,3 +481,55 @@ def plot_engine_comparison(
     if title:
         fig.suptitle(title, fontsize=10)
     _save(fig, paths)
+
+
+def plot_fidelity(energy, curves: Mapping, rows: Sequence[Mapping], paths,
+                  base: str = "base", title: str | None = None) -> None:
+    """Simulated over measured spectrum per reference, and R per setting.
+
+    Parameters
+    ----------
+    energy : array_like
+        E0-relative grid (eV).
+    curves : mapping
+        setting -> reference -> {"measured", "uncalibrated", "calibrated"}.
+    rows : sequence of mapping
+        :func:`cumor.fidelity.fidelity_table` rows.
+    paths : iterable of path-like
+    base : str
+        The setting drawn in the spectrum panels (the data set's).
+    """
+    energy = np.asarray(energy, float)
+    refs = list(curves[base])
+    n = len(refs)
+    fig = Figure(figsize=(4.2 * (n + 1), 4.4), layout="constrained")
+    axes = fig.subplots(1, n + 1, squeeze=False)[0]
+    by = {(r["setting"], r["reference"]): r for r in rows}
+    for ax, ref in zip(axes, refs):
+        c = curves[base][ref]
+        row = by[(base, ref)]
+        ax.plot(energy, c["measured"], color="k", lw=1.6, label="measured")
+        ax.plot(energy, c["uncalibrated"], color="0.55", lw=1.0, ls="--",
+                label=f"{base}, uncalibrated (R {row['r_uncalibrated']:.3f})")
+        ax.plot(energy, c["calibrated"], color="tab:red", lw=1.3,
+                label=f"{base}, calibrated (R {row['r_calibrated']:.3f})")
+        ax.set_title(f"{ref} ({row['role']})", fontsize=10)
+        ax.set_xlabel("E - E0 (eV)")
+        ax.set_ylabel("normalised mu")
+        ax.legend(fontsize=7, loc="lower right")
+        ax.grid(alpha=0.3)
+    ax = axes[-1]
+    settings = list(curves)
+    width = 0.8 / max(1, n)
+    x = np.arange(len(settings))
+    for k, ref in enumerate(refs):
+        values = [by[(s, ref)]["r_calibrated"] if (s, ref) in by else np.nan for s in settings]
+        ax.bar(x + (k - (n - 1) / 2) * width, values, width, label=ref)
+    ax.set_xticks(x, settings, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("R against the measurement (calibrated)")
+    ax.set_title("R per engine setting", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    _save(fig, paths)

@@ -334,6 +334,14 @@ def figure_outputs():
             f"{RESULTS}/figures/engine_comparison.{ext}"
             for ext in ("png", "pdf", "csv")
         ]
+    if FIGURES["fidelity"]["enabled"]:
+        outputs += [
+            f"{RESULTS}/fidelity/{ENGINE}/{name}"
+            for name in ("fidelity.csv", "fidelity.md", "calibration.json")
+        ]
+        outputs += [
+            f"{RESULTS}/figures/fidelity_{ENGINE}.{ext}" for ext in ("png", "pdf")
+        ]
     return outputs
 
 
