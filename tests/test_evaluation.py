@@ -271,3 +271,18 @@ def test_standardizer():
     Xt, yt = E.xy(t)
     _, ident = fit_mlp(Xt, yt, None, None, {**ML, "standardize": False}, classes=CLASSES, seed=0)
     np.testing.assert_array_equal(ident.transform(Xt), Xt.astype(np.float32))
+
+
+def test_standardizer_scale_floor():
+    """A pre-edge point where the training spectra hardly differ is not stretched:
+    its scale is SCALE_FLOOR (2 % of the edge step), not its ~1e-4 spread."""
+    from cumor.protocol import SCALE_FLOOR, Standardizer
+
+    rng = np.random.default_rng(1)
+    X = np.c_[rng.normal(0.0, 1e-4, 200), rng.normal(1.0, 0.2, 200)]
+    sc = Standardizer.fit(X)
+    assert sc.scale[0] == SCALE_FLOOR == 0.02
+    assert sc.scale[1] == pytest.approx(X[:, 1].std())
+    measured = np.array([[0.01, 1.0]])  # 1 % of the edge step below the edge
+    assert abs(sc.transform(measured)[0, 0]) < 1.0
+    assert Standardizer.fit(X, floor=0.0).scale[0] == pytest.approx(X[:, 0].std())

@@ -43,6 +43,14 @@ class ProtocolResult:
     scaler: "Standardizer | None" = None
 
 
+#: Smallest scale (normalised mu, i.e. fraction of the edge step) of
+#: :class:`Standardizer`: an energy point where the training spectra differ by less
+#: than 2 % of the edge step is not stretched beyond that. 2 % is the size of the
+#: differences the normalisation itself leaves between theory and experiment below
+#: and at the foot of the edge (pre-edge line residue, noise).
+SCALE_FLOOR = 0.02
+
+
 @dataclass
 class Standardizer:
     """Per-energy standardisation of spectra, ``(X - mean) / scale``, fitted on training data.
@@ -55,15 +63,21 @@ class Standardizer:
     does not mention input scaling: ``ml.standardize: false`` gives the literal
     setup (:meth:`identity`). The scaler is fitted on the training part only and
     stored with every saved model, so new spectra get the same transform.
+
+    The scale has a floor, :data:`SCALE_FLOOR` (in units of the edge step): below
+    the edge (E0-15 eV) the training spectra spread by ~1e-3, and dividing by that
+    would turn a pre-edge difference of a measured spectrum (noise, a 1s-3d
+    feature, the residue of the pre-edge line) into the largest input of all.
     """
 
     mean: np.ndarray
     scale: np.ndarray
 
     @classmethod
-    def fit(cls, X) -> "Standardizer":
+    def fit(cls, X, floor: float | None = None) -> "Standardizer":
         X = np.asarray(X, dtype=np.float64)
-        scale = X.std(axis=0)
+        floor = SCALE_FLOOR if floor is None else float(floor)
+        scale = np.maximum(X.std(axis=0), floor)
         scale[~(scale > 1e-12)] = 1.0  # constant features stay as they are
         return cls(X.mean(axis=0), scale)
 
