@@ -45,9 +45,11 @@ rule structure:
 
 
 rule model_figure:
-    """Fig. 2/3: one model's Cu centre in its ring (middle grid point, before relaxation)."""
+    """Fig. 2/3: one model's Cu centre in its ring (middle grid point, before relaxation),
+    viewed down the normal of its anchor ring."""
     input:
         structure=representative_structure,
+        rings=f"{RESULTS}/framework/rings.json",
     output:
         png=report(
             f"{RESULTS}/figures/models/{{model}}.png",
@@ -65,14 +67,20 @@ rule model_figure:
         runtime=2,
     params:
         point=lambda wc: representative_point(wc.model).point,
+        spec=model_spec,
     script:
         "../scripts/plot_models.py"
+
+
+# The panel shows the models in the config's order (the paper's Table 1: by class).
+PANEL_MODELS = [m for m in config["models"] if m in MODELS]
 
 
 rule model_panel:
     """Figs. 2 and 3 extended: every model's Cu centre in one panel."""
     input:
-        structures=[representative_structure(m) for m in MODELS],
+        structures=[representative_structure(m) for m in PANEL_MODELS],
+        rings=f"{RESULTS}/framework/rings.json",
     output:
         png=report(
             f"{RESULTS}/figures/models_panel.png",
@@ -89,6 +97,7 @@ rule model_panel:
         mem_mb=2048,
         runtime=5,
     params:
-        points=[representative_point(m).point for m in MODELS],
+        points=[representative_point(m).point for m in PANEL_MODELS],
+        specs=[config["models"][m] for m in PANEL_MODELS],
     script:
         "../scripts/plot_models.py"
