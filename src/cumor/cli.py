@@ -29,8 +29,8 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Read a measured spectrum (XDI; two-column or named-column text/CSV; Athena "
             "project with the 'athena' extra), normalise it like "
-            "the simulated spectra (E0 from the derivative maximum, pre-edge line, edge "
-            "step 1), put it on the classifier's E0-relative grid and report the "
+            "the simulated spectra (E0 at 0.3 of the edge step, pre-edge line over "
+            "E0-40..-15 eV, edge step 1 from a line over E0+20..+90 eV), put it on the classifier's E0-relative grid and report the "
             "ensemble's class probabilities, their spread, the nearest training spectra "
             "and whether the class changes when the spectrum is shifted by +-SHIFT eV."
         ),

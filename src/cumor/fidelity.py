@@ -170,7 +170,8 @@ LEGACY_WINDOWS = {"pre": (-60.0, -15.0), "post": (30.0, 150.0)}
 
 def _legacy_on_grid(energy, mu, grid):
     e0 = normalise.find_e0(energy, mu)
-    norm = normalise.normalise_spectrum(energy, mu, e0, warn=False, **LEGACY_WINDOWS)
+    norm = normalise.normalise_spectrum(energy, mu, e0, warn=False, weighted=False,
+                                        **LEGACY_WINDOWS)
     return e0, normalise.to_relative_grid(energy, norm, e0, grid)
 
 

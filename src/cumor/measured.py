@@ -14,12 +14,13 @@ Energy offset. Because every spectrum is placed on a grid relative to its *own*
 E0, a constant shift of the absolute energy scale (monochromator calibration,
 or FEFF's absolute edge position) cancels out. What does not cancel is a
 difference between theory and experiment in where E0 falls relative to the
-spectral features (a pre-edge shoulder or a broader edge moves the derivative
-maximum; FEFF's self-energy stretches the energy axis a little). The
+spectral features (a broader or differently shaped edge moves the 0.3 step
+crossing; FEFF's features sit closer to E0 than measured ones, see the README on
+theory vs experiment). The
 ``energy_offset`` (eV) therefore moves the measured spectrum along the
 E0-relative axis: a feature measured at E0 + e is placed at e + offset. The
 robustness check repeats the prediction with the offset changed by -shift and
-+shift (default +-1 eV, about the accuracy of E0 from a derivative) and reports
++shift (default +-1 eV, about the theory-experiment uncertainty of E0) and reports
 whether the predicted class changes.
 
 Reading. :mod:`cumor.measured_readers` reads XDI (columns by their labels, mu from

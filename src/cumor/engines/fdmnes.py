@@ -107,7 +107,9 @@ DEFAULT_SETTINGS: dict = {
     "overlap": None,
     "cluster_radius": 6.0,  # A; FDMNES Radius and the cut of the Molecule block
     # FDMNES Range: start, step, stop[, step, stop ...] in eV relative to the edge.
-    # FDMNES's zero lies ~8-11 eV below the E0 the workflow finds (max derivative),
+    # FDMNES's zero lies ~8-11 eV below the E0 the workflow finds (measured with the
+    # derivative maximum; the 0.3 step crossing of cumor.normalise.edge_energy is
+    # ~0.5-1 eV lower),
     # so the range runs to +90 eV to cover the default grid E0-15 ... E0+60 eV;
     # 1 eV steps above +30 eV keep the cost down where features are broad.
     "energy_range": (-20.0, 0.5, 30.0, 1.0, 90.0),

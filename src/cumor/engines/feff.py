@@ -42,7 +42,7 @@ from cumor.engines.base import AbsorberSpectrum, EngineError, SpectrumEngine, cl
 __all__ = ["FeffEngine", "feff_input", "resolve_settings", "parse_xmu", "DEFAULT_SETTINGS"]
 
 #: Default settings.  Energies of the EGRID are relative to FEFF's Fermi
-#: level, which lies ~1 eV below the E0 found by :func:`cumor.normalise.find_e0`.
+#: level, which lies ~1-3 eV below the E0 of :func:`cumor.normalise.edge_energy`.
 DEFAULT_SETTINGS: dict = {
     # Cluster and potentials
     "cluster_radius": 6.0,  # Angstrom; ~40-50 atoms in MOR, 65 in dense Cu2O
