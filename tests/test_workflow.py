@@ -131,6 +131,25 @@ def test_figure_rules_are_scheduled(checkout):
     assert "results/test/relaxed/5.12_1Cu/b000.extxyz" in run.stdout
 
 
+def test_fidelity_rule_is_scheduled_when_enabled(checkout):
+    """Issue 12: the fidelity table and figure come from one rule, off by default (~20 min
+    of FEFF10); a bad engine setting in its scan fails at `snakemake -n`."""
+    run = _snakemake(checkout, "-n", "--quiet", "rules", "--configfile", "config/test.yaml")
+    assert run.returncode == 0, run.stderr
+    assert "fidelity" not in _scheduled_rules(run.stdout)
+    (checkout / "fidelity.yaml").write_text("figures:\n  fidelity:\n    enabled: true\n")
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "fidelity.yaml")
+    assert run.returncode == 0, run.stderr
+    assert "rule fidelity:" in run.stdout
+    for name in ("fidelity/feff/fidelity.csv", "fidelity/feff/calibration.json",
+                 "figures/fidelity_feff.png"):
+        assert f"results/test/{name}" in run.stdout
+    (checkout / "fidelity.yaml").write_text(
+        "figures:\n  fidelity:\n    enabled: true\n    settings: {bad: {core_hol: FSR}}\n")
+    run = _snakemake(checkout, "-n", "--configfile", "config/test.yaml", "fidelity.yaml")
+    assert run.returncode != 0 and "core_hol" in run.stdout + run.stderr
+
+
 def _without_fdmnes() -> dict:
     return {k: v for k, v in os.environ.items() if k != "FDMNES_BIN"}
 
