@@ -33,6 +33,22 @@ def test_min_above_max_named():
         check_config(config)
 
 
+def test_cu_al_below_the_possible_minimum_named():
+    config = copy.deepcopy(CONFIG)
+    config["models"]["6.12_2Cu"]["grid"]["cu_al"] = {"min": 1.82, "max": 2.82, "n": 10}
+    with pytest.raises(ConfigError, match=r"models.6.12_2Cu.grid.cu_al: min 1.82 A is below 2.4 A"):
+        check_config(config)
+
+
+def test_validated_config_is_what_the_rules_see():
+    from cumor.config import validated_config
+
+    config = validated_config(ROOT / "config" / "config.yaml")
+    spec = config["models"]["8.12_1Cu"]
+    assert spec["class_check"] is True and spec["free_drift"] is None  # schema defaults filled
+    assert spec["centre"] == "placement"
+
+
 def test_unknown_ring_named():
     config = copy.deepcopy(CONFIG)
     config["models"]["8_1Cu"]["ring"] = "9.12"

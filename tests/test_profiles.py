@@ -82,8 +82,18 @@ def test_there_are_envs_and_profiles():
     assert set(PROFILES) >= {"default", "slurm"}
 
 
+def _lock() -> dict[str, str]:
+    """Package -> exact version from requirements.lock (the pinned install)."""
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line)
+        if match:
+            pins[canonicalize_name(match.group(1))] = match.group(2)
+    return pins
+
+
 @pytest.mark.parametrize("path", ENVS, ids=lambda p: p.stem)
-def test_env_parses_and_pins_agree_with_pyproject(path):
+def test_env_parses_and_pins_agree_with_the_lock(path):
     env = yaml.safe_load(path.read_text())
     assert env["channels"] and isinstance(env["dependencies"], list)
     project = _pyproject()["project"]
@@ -94,14 +104,40 @@ def test_env_parses_and_pins_agree_with_pyproject(path):
     version = python[0].split("=", 1)[1].lstrip("=")
     assert SpecifierSet(project["requires-python"]).contains(version), python
 
-    # Every pip package is a dependency of the project, with the same extras and pin.
+    # Every pip package is a dependency of the project, same extras, pinned to the
+    # lock's exact version; the lock constrains everything else the env pulls in.
     pip = _env_pip(env)
     assert "-e .." in pip, "each env installs the cumor package itself"
-    pinned = _requirements(project["dependencies"])
+    assert "-c ../requirements.lock" in pip, "each env installs under the lock"
+    declared = _requirements(project["dependencies"])
+    lock = _lock()
     for name, req in _requirements([line for line in pip if not line.startswith("-")]).items():
-        assert name in pinned, f"{path.name}: {req} is not in pyproject.toml"
-        assert req.extras == pinned[name].extras, (str(req), str(pinned[name]))
-        assert req.specifier == pinned[name].specifier, (str(req), str(pinned[name]))
+        assert name in declared, f"{path.name}: {req} is not in pyproject.toml"
+        assert req.extras == declared[name].extras, (str(req), str(declared[name]))
+        assert str(req.specifier) == f"=={lock[name]}", (path.name, str(req), lock[name])
+
+
+def test_lock_pins_every_dependency_within_pyproject_ranges():
+    project = _pyproject()["project"]
+    lines = project["dependencies"] + project["optional-dependencies"]["dev"]
+    lock = _lock()
+    for name, req in _requirements(lines).items():
+        assert name in lock, f"requirements.lock does not pin {name}"
+        assert req.specifier.contains(lock[name], prereleases=True), (str(req), lock[name])
+
+
+def test_installed_versions_are_the_locked_ones():
+    """What the README's set-up installed is what the lock says (CI runs exactly it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    project = _pyproject()["project"]
+    lock = _lock()
+    for name in _requirements(project["dependencies"] + project["optional-dependencies"]["dev"]):
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            pytest.fail(f"{name} is not installed; run the README set-up")
+        assert installed.split("+")[0] == lock[name].split("+")[0], (name, installed, lock[name])
 
 
 def test_envs_together_cover_pyproject_dependencies():

@@ -17,6 +17,7 @@ from cumor.relax import (
     _load_lammps,
     atomic_charges,
     default_forcefield_spec,
+    rigid_ion_forcefield_spec,
     forcefield_from_config,
     relax_structure,
 )
@@ -24,13 +25,13 @@ from cumor.relax import (
 
 @pytest.fixture(scope="module")
 def ff() -> ForceField:
-    return forcefield_from_config(default_forcefield_spec())
+    return forcefield_from_config(rigid_ion_forcefield_spec())
 
 
 @pytest.fixture(scope="module")
 def ff_pppm() -> ForceField:
     """The default force field with PPPM, for the skewed (trigonal) quartz cells."""
-    return forcefield_from_config({**default_forcefield_spec(), "kspace": "pppm 1.0e-6"})
+    return forcefield_from_config({**rigid_ion_forcefield_spec(), "kspace": "pppm 1.0e-6"})
 
 
 def alpha_quartz(reps=(2, 2, 2)):
@@ -69,7 +70,17 @@ def t_coordination(atoms, cutoff=1.9):
 # --------------------------------------------------------------------------- #
 
 
-def test_default_spec_is_valid_and_documented(ff):
+def test_default_is_chgnet_with_its_citation():
+    ff = forcefield_from_config(default_forcefield_spec())
+    assert (ff.style, ff.model, ff.optimizer) == ("chgnet", "0.3.0", "PreconLBFGS")
+    assert "Nat. Mach. Intell. 5, 1031 (2023)" in ff.citation and "PROVISIONAL" not in ff.citation
+    with pytest.raises(ValueError, match="'model' must be one of"):
+        forcefield_from_config({**default_forcefield_spec(), "model": "0.9.9"})
+    with pytest.raises(ValueError, match="optimizer"):
+        forcefield_from_config({**default_forcefield_spec(), "optimizer": "SD"})
+
+
+def test_rigid_ion_spec_is_valid_and_documented(ff):
     assert ff.style == "buckingham_coulomb"
     assert ff.charges == {"Si": 2.4, "Al": 1.4, "O": -1.2, "Cu": "auto"}
     for source in ("Phys. Rev. Lett. 64, 1955", "Phys. Rev. B 43, 5068", "PROVISIONAL"):
@@ -84,7 +95,7 @@ def test_empty_spec_means_the_default():
 
 def _edit(path, value):
     """A default spec with one entry replaced (value=KeyError deletes it)."""
-    spec = copy.deepcopy(default_forcefield_spec())
+    spec = copy.deepcopy(rigid_ion_forcefield_spec())
     *parents, last = path
     node = spec
     for key in parents:
@@ -133,7 +144,7 @@ def test_bks_without_guard_is_rejected_as_collapsing():
 
 
 def test_missing_cation_anion_repulsion_is_rejected():
-    spec = default_forcefield_spec()
+    spec = rigid_ion_forcefield_spec()
     spec["pairs"] = [p for p in spec["pairs"] if p["pair"] != "Cu-O"]
     with pytest.raises(ValueError, match="Cu"):
         forcefield_from_config(spec)
@@ -366,3 +377,41 @@ def test_reaxff_relaxation_with_shipped_ffield():
     assert info["converged"]
     assert info["energy_final"] < info["energy_initial"]
     np.testing.assert_array_equal(relaxed.positions[0], atoms.positions[0])
+
+
+def test_bond_restraint_holds_the_grid_distance_while_the_atoms_move(ff_pppm):
+    from cumor.relax import Restraint
+
+    atoms, al, cu = quartz_with_al_cu()
+    target = float(atoms.get_distance(al, cu, mic=True))
+    relaxed, info = relax_structure(atoms, ff_pppm, restraints=[Restraint("bond", (cu, al), target)],
+                                    max_steps=300)
+    assert relaxed.get_distance(al, cu, mic=True) == pytest.approx(target, abs=0.01)
+    assert np.linalg.norm(relaxed.positions[cu] - atoms.positions[cu]) > 1e-3  # Cu is free
+
+
+def test_dihedral_restraint_uses_ase_angles(ff, mor_rings):
+    """fix restrain's dihedral is 180 deg from ASE's; the target given is ASE's."""
+    from cumor.batches import grid_restraints
+    from cumor.config import validated_config
+    from cumor.models import GridPoint, build_cu_model
+
+    config = validated_config(Path(__file__).parents[1] / "config" / "config.yaml")
+    spec = config["models"]["8.8.2Si_2Cu"]
+    atoms = build_cu_model(spec, GridPoint("8.8.2Si_2Cu", "p020", 2.6, 0.0, 8.0), rings=mor_rings)
+    restraints = grid_restraints(atoms)
+    assert [r.kind for r in restraints] == ["bond", "dihedral"]
+    relaxed, _ = relax_structure(atoms, ff, restraints=restraints, max_steps=300)
+    quad = restraints[1].atoms
+    change = (relaxed.get_dihedral(*quad, mic=True) - restraints[1].target + 180) % 360 - 180
+    assert abs(change) < 3.0
+    assert relaxed.get_distance(*restraints[0].atoms, mic=True) == pytest.approx(2.6, abs=0.01)
+
+
+def test_restraint_with_bad_atoms_is_refused():
+    from cumor.relax import Restraint
+
+    with pytest.raises(ValueError, match="dihedral restraint needs 4"):
+        Restraint("dihedral", (0, 1, 2), 10.0)
+    with pytest.raises(ValueError, match="kind 'angle'"):
+        Restraint("angle", (0, 1, 2), 10.0)

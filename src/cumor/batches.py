@@ -21,7 +21,7 @@ from ase import Atoms
 from cumor.engines import get_engine
 from cumor.engines.base import EngineError, compute_average_spectrum
 from cumor.models import GridPoint, build_cu_model
-from cumor.relax import ForceField, relax_structure
+from cumor.relax import ForceField, Restraint, relax_structure
 from cumor.spectrum_cache import (
     load_cached_spectrum,
     spectrum_cache_key,
@@ -53,12 +53,40 @@ def build_structure_batch(spec: dict, points: list[GridPoint], rings=None) -> li
     return structures
 
 
+def held_far_from_cu(atoms: Atoms, free_radius: float | None) -> list[int]:
+    """Atoms farther than ``free_radius`` (A, minimum image) from every Cu; [] for None."""
+    if free_radius is None:
+        return []
+    import numpy as np
+
+    cu = [int(i) for i in atoms.info["cu_indices"]]
+    near = np.min([atoms.get_distances(c, range(len(atoms)), mic=True) for c in cu], axis=0)
+    return [int(i) for i in np.flatnonzero(near > free_radius)]
+
+
+def grid_restraints(atoms: Atoms) -> list[Restraint]:
+    """The restraints that keep a structure's grid values through relaxation.
+
+    The grid's Cu1-Al1 distance (``info['grid_pair']``, target ``info['cu_al']``)
+    and, for a 2-Cu chain, its rotation: the dihedral Al2-Al1-Cu1-Cu2
+    (``info['grid_dihedral']``, target its built value).
+    """
+    restraints = []
+    if "grid_pair" in atoms.info:
+        restraints.append(Restraint("bond", tuple(atoms.info["grid_pair"]), float(atoms.info["cu_al"])))
+    if "grid_dihedral" in atoms.info:
+        quad = tuple(int(i) for i in atoms.info["grid_dihedral"])
+        restraints.append(Restraint("dihedral", quad, float(atoms.get_dihedral(*quad, mic=True))))
+    return restraints
+
+
 def relax_batch(
     structures: list[Atoms],
     forcefield: ForceField,
     fmax: float,
     max_steps: int,
     lammps_log_stem: str | None = None,
+    free_radius: float | None = None,
 ) -> list[Atoms]:
     """Relax every structure of a batch with LAMMPS (see :func:`cumor.relax.relax_structure`).
 
@@ -71,8 +99,10 @@ def relax_batch(
     fmax, max_steps
         Convergence threshold (eV/A) and iteration cap.
     lammps_log_stem : str, optional
-        LAMMPS logs go to ``<stem>.<point>.lammps.log``; without it they are
+        Optimiser logs go to ``<stem>.<point>.lammps.log``; without it they are
         temporary.
+    free_radius : float, optional
+        Atoms farther than this (A) from every Cu are held (:func:`held_far_from_cu`).
 
     Returns
     -------
@@ -86,10 +116,11 @@ def relax_batch(
         relaxed, info = relax_structure(
             atoms,
             forcefield,
-            fixed=atoms.info["fixed"],
+            fixed=sorted(set(atoms.info["fixed"]) | set(held_far_from_cu(atoms, free_radius))),
             fmax=fmax,
             max_steps=max_steps,
             logfile=logfile,
+            restraints=grid_restraints(atoms),
         )
         relaxed.info.update({f"relax_{k}": v for k, v in info.items()})
         _LOG.info("relaxed %s %s: %s", atoms.info["model"], point, info)

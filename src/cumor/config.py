@@ -8,9 +8,11 @@ with the offending key and value in the message.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from cumor.models import GridPoint, grid_segments, model_grid
+from cumor.models import MIN_CU_AL, GridPoint, grid_segments, model_grid
 from cumor.rings import KNOWN_RING_LABELS
 
 
@@ -80,6 +82,11 @@ def _check_model(name: str, spec: dict) -> None:
         if cu_al["min"] > cu_al["max"]:
             raise ConfigError(
                 f"{where}.cu_al: min {cu_al['min']} is larger than max {cu_al['max']}"
+            )
+        if cu_al["min"] < MIN_CU_AL:
+            raise ConfigError(
+                f"{where}.cu_al: min {cu_al['min']} A is below {MIN_CU_AL} A, closer than a Cu "
+                "bound to O of the AlO4 can come to the Al (see `cu_al_reading` in config/config.yaml)"
             )
     for ring_key in ("al2_ring",):
         if ring_key in spec and spec[ring_key] not in KNOWN_RING_LABELS:
@@ -334,3 +341,27 @@ def _coerce_items(value: list, schema: dict, root: dict) -> list:
     if isinstance(items, dict):
         value[:] = [_coerce(item, items, root) for item in value]
     return value
+
+
+#: The workflow's config schema in a source checkout (what ``common.smk`` validates against).
+DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def validated_config(path, schema=DEFAULT_SCHEMA) -> dict:
+    """A config file as the workflow sees it: typed, validated with defaults, checked.
+
+    The same three steps as ``workflow/rules/common.smk`` (:func:`coerce_config`,
+    Snakemake's ``validate(..., set_default=True)``, :func:`check_config`), so tests
+    and tools build exactly the structures the rules build.
+    """
+    import yaml
+    from snakemake.utils import validate
+
+    schema = Path(schema)
+    if not schema.is_file():
+        raise FileNotFoundError(f"{schema}: the workflow's config schema is not there (a source checkout is needed)")
+    config = yaml.safe_load(Path(path).read_text())
+    coerce_config(config, load_schema(schema))
+    validate(config, str(schema), set_default=True)
+    check_config(config)
+    return config

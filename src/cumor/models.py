@@ -5,49 +5,38 @@ class label and an index among the rings of that label, see
 :func:`cumor.rings.find_rings`), which T sites carry Al, how the Cu centre is placed,
 and a grid of Cu-Al distances and directions (Table 2 of the paper). No Cartesian
 coordinate is typed by hand: every position follows from the framework, the ring and
-the grid point.
+the grid point, by rules that give the same atoms on every machine (choices go through
+:mod:`cumor.tiebreak`; rings have one canonical start and direction).
 
-Three kinds of Cu centre, charge-balanced by framework Al (one Al per positive charge):
+The Cu centre is a rigid unit (:mod:`cumor.cu_units`), charge-balanced by framework Al
+(one Al per positive charge), Loewenstein's rule kept (no Al-O-Al):
 
-* 1 Cu (``n_cu: 1``): a Cu+ next to one Al. The Cu sits at exactly ``cu_al`` from the
-  Al; ``placement`` says where:
+* 1 Cu: a Cu+ next to one Al.
+* 2 Cu: a mono(mu-oxo) dicopper [Cu-O-Cu]2+ (Cu-O 1.80 A, Cu-O-Cu 140 deg) on two Al;
+  it is fitted at phi = 0, then turned by ``phi`` about the Al1-Al2 axis (the paper's
+  chain rotation; both Cu-Al distances stay).
+* 3 Cu: a planar [Cu3(mu-O)3]2+ ring (Cu-O 1.85 A) on two Al; ``spin`` turns its plane.
 
-  - ``ring_plane``: at ``height`` above the ring's mean plane (open side), on the line
-    from the Al's projection through the ring centroid, turned by ``tilt`` about the
-    ring normal; ``height: 0`` puts the Cu in the window of an 8-ring.
-  - ``ring_axis``: on the ring's normal axis through its centroid, at the height that
-    gives the Cu-Al distance (Cu over the middle of a 5- or 6-ring).
-  - ``channel``: on the ray from the Al to the nearest point of the axis of the channel
-    the ring lines, turned by ``tilt`` about the ring normal.
-  - ``face``: capping the face of the AlO4 tetrahedron that looks most toward the ring
-    (``target: ring``, over the centroid at ``height``) or the channel axis
-    (``target: channel``): three O equidistant, which allows the paper's shortest
-    Cu-Al distances (1.81 A) without Cu-O below 1.75 A.
+Placement. ``placement`` gives the direction from Al1 in which Cu1 goes (``tilt`` turns
+it about the ring normal, the paper's "displaced in different directions"):
+``ring_plane`` (toward the ring centroid at ``height`` over its plane), ``ring_axis``
+(toward the ring's normal axis), ``channel`` (toward the axis of the channel the ring
+lines), ``face`` (out of the AlO4 face that looks toward the ring or channel, ``target``).
+Cu1 sits at exactly the grid's Cu-Al distance from Al1; the unit's elevation, a small
+azimuth change and (2 and 3 Cu) its orientation are then fitted so that every Cu binds
+framework O at the measured 2.0 A without crowding Si/Al or O, the Cu centroid staying
+near where the rule put it (``free_drift``; ``centre: channel_axis`` aims it at the
+channel axis instead). The relaxation then holds only the grid values (Cu1-Al1 and, for
+2 Cu, the chain rotation) by restraints; every atom moves.
 
-* 2 Cu (``n_cu: 2``): a mono(mu-oxo) dicopper [Cu-O-Cu]2+ unit (bridging Cu-O
-  1.80 A, as found for Cu-O-Cu in zeolites, Woertink et al., PNAS 106, 18908 (2009))
-  bound to two Al. Each Cu is placed at exactly ``cu_al`` from its own Al as a single
-  Cu would be; ``phi`` (and ``tilt``) then rotate the pair about the Al-Al axis, which
-  keeps both Cu-Al distances: the paper's chain rotation angle.
-
-* 3 Cu (``n_cu: 3``): a planar [Cu3(mu-O)3]2+ ring (Cu-O 1.85 A; Grundner et al.,
-  Nat. Commun. 6, 7546 (2015) for Cu3O3 in MOR side pockets) bound to two Al. Cu1 sits
-  at exactly ``cu_al`` from Al1 on the ray toward the placement target; the Cu3O3 centre
-  lies further along that ray; ``spin`` turns the Cu3O3 plane about the ray. The
-  numbered variants of a position (8.12.1 ... 8.12.6) differ in ``spin``, target
-  (``placement``/``height``) and ``tilt``.
-
-Distances. The grid value is the Cu-Al distance (Cu1-Al1 for 3 Cu). Table 2 lists
-1.81-1.92 A for four 3-Cu models of the 8.8 class; a Cu that close to Al would sit
-inside the AlO4 tetrahedron's O shell (every placement gives Cu-O < 1.75 A), while
-1.81-1.92 A is the typical Cu-O bond. Those models therefore read the value as the
-Cu1-O distance to the Al's O nearest the target (``distance: cu_o``); the config says
-so per model.
+Distances (`cu_al_reading` in the config). The grid value is always the Cu1-Al1 distance.
+Table 2 lists values down to 1.81 A; a Cu bound to O of the AlO4 cannot come closer to
+the Al than :data:`MIN_CU_AL` = 2.40 A, so ranges that start lower are moved up to start
+at 2.40 A with their span and point count kept; :mod:`cumor.config` refuses lower values.
 
 The second Al (2 and 3 Cu) is either ``separation`` T atoms further along the anchor
 ring (``2Si``/``3Si`` = Si atoms between the two Al) or the T atom of a ring of a given
-label nearest to the first Al (``al2_ring``), never a T neighbour of Al1
-(Loewenstein's rule).
+label nearest to the placement target (``al2_ring``), never a T neighbour of Al1.
 """
 
 from __future__ import annotations
@@ -59,9 +48,15 @@ import numpy as np
 from ase import Atoms
 from ase.neighborlist import neighbor_list
 
+from cumor.cu_units import chain_dihedral, fit_unit, site_environment, unit_template
 from cumor.framework import build_mor_framework, t_o_t_edges
-from cumor.rings import Ring, channel_axes, clearance, find_rings, rings_by_label
+from cumor.rings import Ring, channel_axes, find_rings, nearest_channel, open_normal, rings_by_label
+from cumor.tiebreak import position_key, stable_max, stable_min
 
+#: Shortest grid Cu-Al distance (A): a Cu bound to two O of the AlO4 at Cu-O 2.00 A
+#: (Lamberti et al. 1997) over an O-O edge of the tetrahedron (Al-O 1.74 A, O-Al-O
+#: 109.5 deg) is 2.41 A from the Al; closer, it sits inside the tetrahedron's O shell.
+MIN_CU_AL = 2.40
 #: Shortest allowed Cu-O distance (A); shorter is an unphysical start geometry.
 MIN_CU_O = 1.75
 #: Shortest allowed distance between any other pair that is not a T-O bond (A).
@@ -222,10 +217,10 @@ def build_cu_model(spec: dict, point: GridPoint, rings=None) -> Atoms:
     for index in al_indices:
         atoms[index].symbol = "Al"
 
-    builders = {1: _single_cu, 2: _cu_o_cu, 3: _cu3o3}
-    cu_xyz, o_xyz = builders[n_cu](atoms, ring, al_xyz, spec, point, where)
-    cu_indices = [_add_extraframework(atoms, "Cu", x) for x in cu_xyz]
-    o_indices = [_add_extraframework(atoms, "O", x) for x in o_xyz]
+    symbols, xyz = _place_unit(atoms, ring, al_xyz, spec, point, where)
+    added = [_add_extraframework(atoms, sym, x) for sym, x in zip(symbols, xyz)]
+    cu_indices = [i for i, sym in zip(added, symbols) if sym == "Cu"]
+    o_indices = [i for i, sym in zip(added, symbols) if sym == "O"]
     atoms.wrap()
     atoms.info.update(
         model=point.model,
@@ -240,19 +235,15 @@ def build_cu_model(spec: dict, point: GridPoint, rings=None) -> Atoms:
         al_indices=[int(i) for i in al_indices],
         cu_indices=cu_indices,
         o_extra_indices=o_indices,
-        fixed=cu_indices + [int(i) for i in al_indices] + o_indices,
+        # nothing is frozen: the relaxation holds the grid values by restraints
+        # (cumor.batches.grid_restraints) and lets every atom, Cu included, move
+        fixed=[],
     )
-    atoms.info["grid_pair"] = [cu_indices[0], _grid_partner(atoms, ring, al_xyz[0], al_indices[0], spec)]
+    atoms.info["grid_pair"] = [cu_indices[0], int(al_indices[0])]
+    if n_cu == 2:  # the chain rotation phi: dihedral Al2-Al1-Cu1-Cu2
+        atoms.info["grid_dihedral"] = [int(al_indices[1]), int(al_indices[0]), cu_indices[0], cu_indices[1]]
     check_clashes(atoms, where=where)
     return atoms
-
-
-def _grid_partner(atoms: Atoms, ring: Ring, al_xyz: np.ndarray, al_index: int, spec: dict) -> int:
-    """Index of the atom whose distance to Cu1 is the grid value (Al1, or its O)."""
-    if spec.get("distance", "cu_al") != "cu_o":
-        return int(al_index)
-    o = _wrap(atoms, _al_oxygen_toward(atoms, ring, al_xyz, spec))
-    return int(np.argmin(np.linalg.norm(atoms.positions[: len(atoms)] - o, axis=1)))
 
 
 # ------------------------------------------------------------------------ Al sites
@@ -289,15 +280,16 @@ def _second_al_node(atoms, rings, ring: Ring, spec: dict, al1: int, where: str):
     # nearest to where the Cu centre goes (not to Al1): a T just behind the wall
     # would face another channel
     aim = _target(atoms, ring, _node_xyz(atoms, first), spec)
-    best, best_d = None, np.inf
-    for other in rings_by_label(list(rings), label):
-        for node in other.nodes:
-            d = np.linalg.norm(_node_xyz(atoms, node) - aim)
-            if node[0] not in banned and d < best_d:
-                best, best_d = node, d
-    if best is None:
+    candidates = [
+        node for other in rings_by_label(list(rings), label) for node in other.nodes if node[0] not in banned
+    ]
+    if not candidates:
         raise ValueError(f"{where}: no T site for the second Al in rings {label!r}")
-    return best
+    return stable_min(
+        candidates,
+        lambda node: np.linalg.norm(_node_xyz(atoms, node) - aim),
+        lambda node: (str(atoms.arrays["site"][node[0]]), *position_key(_node_xyz(atoms, node))),
+    )
 
 
 def _add_extraframework(atoms: Atoms, symbol: str, xyz: np.ndarray) -> int:
@@ -327,16 +319,10 @@ def _perpendicular(v: np.ndarray, axis: np.ndarray) -> np.ndarray:
     return v - (v @ k) * k
 
 
-def _open_normal(atoms: Atoms, ring: Ring) -> np.ndarray:
-    """Ring normal oriented toward the face with more open space."""
-    c, n = ring.centroid(atoms), ring.normal(atoms)
-    return n if clearance(atoms, c + 2.0 * n) >= clearance(atoms, c - 2.0 * n) else -n
-
-
 def _nearest_axis_point(atoms: Atoms, xyz: np.ndarray, channel: str) -> np.ndarray:
     """Foot of the perpendicular from ``xyz`` to the nearest axis of ``channel``."""
     cell = np.asarray(atoms.cell)
-    best, best_d = None, np.inf
+    feet = []
     for name, point, direction in channel_axes(atoms):
         if name != channel:
             continue
@@ -344,69 +330,62 @@ def _nearest_axis_point(atoms: Atoms, xyz: np.ndarray, channel: str) -> np.ndarr
         for i in (-1, 0, 1):
             for j in (-1, 0, 1):
                 p = point + i * cell[0] + j * cell[1]
-                foot = p + ((xyz - p) @ d) * d
-                if np.linalg.norm(xyz - foot) < best_d:
-                    best, best_d = foot, np.linalg.norm(xyz - foot)
-    return best
+                feet.append(p + ((xyz - p) @ d) * d)
+    return stable_min(feet, lambda foot: np.linalg.norm(xyz - foot), position_key)
 
 
 def _target(atoms: Atoms, ring: Ring, al: np.ndarray, spec: dict) -> np.ndarray:
     """Point the Cu centre leans toward: the channel axis or above the ring centroid."""
     if spec.get("placement", "ring_plane") == "channel" or spec.get("target") == "channel":
         return _nearest_axis_point(atoms, al, ring.channel)
-    return ring.centroid(atoms) + float(spec.get("height", 0.0)) * _open_normal(atoms, ring)
+    return ring.centroid(atoms) + float(spec.get("height", 0.0)) * open_normal(atoms, ring)
 
 
-def _cu_near_al(atoms, ring, al, spec, point: GridPoint, where: str) -> np.ndarray:
-    """One Cu at exactly ``point.cu_al`` from ``al``, placed as ``spec`` says.
+def _reach_distance(al, centroid, normal, height, tilt) -> float:
+    """Shortest Cu-Al distance at which the ``ring_plane`` line can be reached, + 0.3 A."""
+    u = _rotate(_unit(_perpendicular(centroid - al, normal)), normal, tilt)
+    rel = centroid + height * normal - al
+    return float(np.sqrt(max(rel @ rel - (rel @ u) ** 2, 0.0))) + 0.3
 
-    With ``distance: cu_o`` the grid value is instead the distance from the Cu to the
-    O of the Al nearest to the placement target, the Cu sitting on the ray from that
-    O toward the target (see the module notes on the paper's 1.81 A values).
+
+#: Cu-Al distance (A) at which a model's placement rule is evaluated to get Cu1's
+#: direction from its Al (the grid distance itself is then applied along the fitted
+#: direction, see :func:`cumor.cu_units.fit_unit`).
+REFERENCE_DISTANCE = 3.0
+
+
+def _start_direction(atoms, ring, al, spec, tilt: float) -> np.ndarray:
+    """Unit vector from ``al`` toward where the model's ``placement`` puts the Cu.
+
+    ``tilt`` turns it about the ring normal (the paper's "displaced in different
+    directions"); the grid distance does not change the direction.
     """
-    if spec.get("distance", "cu_al") == "cu_o":
-        o = _al_oxygen_toward(atoms, ring, al, spec)
-        return o + point.cu_al * _rotate(
-            _unit(_target(atoms, ring, al, spec) - o), _open_normal(atoms, ring), point.tilt
-        )
     placement = spec.get("placement", "ring_plane")
-    normal = _open_normal(atoms, ring)
+    normal = open_normal(atoms, ring)
     centroid = ring.centroid(atoms)
-    r = point.cu_al
     if placement == "ring_axis":
         rel = al - centroid
         lateral = np.linalg.norm(_perpendicular(rel, normal))
-        if r < lateral:
-            raise ValueError(
-                f"{where}: cu_al {r} A is shorter than the Al's distance to the ring "
-                f"axis ({lateral:.2f} A)"
-            )
+        r = max(REFERENCE_DISTANCE, lateral + 0.3)
         cu = centroid + (rel @ normal + np.sqrt(r**2 - lateral**2)) * normal
-        return al + _rotate(cu - al, normal, point.tilt)
+        return _unit(_rotate(cu - al, normal, tilt))
     if placement == "channel":
-        return al + r * _rotate(_unit(_target(atoms, ring, al, spec) - al), normal, point.tilt)
+        return _rotate(_unit(_target(atoms, ring, al, spec) - al), normal, tilt)
     if placement == "face":
-        return al + r * _rotate(_face_direction(atoms, ring, al, spec), normal, point.tilt)
+        return _rotate(_face_direction(atoms, ring, al, spec), normal, tilt)
     if placement == "ring_plane":
-        return _on_ring_line(al, centroid, normal, float(spec.get("height", 0.0)), r, point, where)
-    raise ValueError(f"{where}: placement {placement!r}: unknown; use one of {PLACEMENTS}")
+        height = float(spec.get("height", 0.0))
+        r = max(REFERENCE_DISTANCE, _reach_distance(al, centroid, normal, height, tilt))
+        point = GridPoint("", "", r, tilt)
+        return _unit(_on_ring_line(al, centroid, normal, height, r, point, "") - al)
+    raise ValueError(f"placement {placement!r}: unknown; use one of {PLACEMENTS}")
 
 
 def _face_direction(atoms: Atoms, ring: Ring, al: np.ndarray, spec: dict) -> np.ndarray:
-    """Outward normal of the AlO4 face that looks most toward the placement target.
-
-    A Cu capping a face of the tetrahedron is equidistant from three O, which is
-    the only way to get Cu-Al below ~2.1 A (Table 2 goes down to 1.81 A) without a
-    Cu-O shorter than 1.75 A.
-    """
+    """Outward normal of the AlO4 face that looks most toward the placement target."""
     toward = _unit(_target(atoms, ring, al, spec) - al)
-    return max((-_unit(b) for b in _al_o_bonds(atoms, al)), key=lambda f: f @ toward)
-
-
-def _al_oxygen_toward(atoms: Atoms, ring: Ring, al: np.ndarray, spec: dict) -> np.ndarray:
-    """Position of the Al's O atom (bonded image) nearest to the placement target."""
-    target = _target(atoms, ring, al, spec)
-    return min((al + v for v in _al_o_bonds(atoms, al)), key=lambda o: np.linalg.norm(target - o))
+    faces = [-_unit(b) for b in _al_o_bonds(atoms, al)]
+    return stable_max(faces, lambda f: f @ toward, position_key)
 
 
 def _al_o_bonds(atoms: Atoms, al: np.ndarray) -> list[np.ndarray]:
@@ -437,51 +416,55 @@ def _on_ring_line(al, centroid, normal, height, r, point, where) -> np.ndarray:
     return base + s * u
 
 
-def _single_cu(atoms, ring, al_xyz, spec, point, where):
-    return [_cu_near_al(atoms, ring, al_xyz[0], spec, point, where)], []
+def _frame(x_axis: np.ndarray, y_hint: np.ndarray) -> np.ndarray:
+    """Rotation matrix whose columns are x_axis and the part of y_hint normal to it."""
+    x = _unit(x_axis)
+    y = _perpendicular(y_hint, x)
+    if np.linalg.norm(y) < 1e-6:
+        y = _perpendicular(np.array([0.0, 0.0, 1.0]), x)
+    y = _unit(y)
+    return np.column_stack([x, y, np.cross(x, y)])
 
 
-def _cu_o_cu(atoms, ring, al_xyz, spec, point, where):
-    """[Cu-O-Cu]2+: each Cu placed at ``cu_al`` from its own Al, the pair rotated.
+def _place_unit(atoms, ring, al_xyz, spec, point, where):
+    """Cu-unit positions (template order) for one grid point; see :mod:`cumor.cu_units`.
 
-    Both Cu are placed as a single Cu would be (``placement``), then turned together
-    by ``tilt + phi`` about the Al-Al axis, which keeps both Cu-Al distances. The
-    bridging O sits on the Cu-Cu bisector, away from the Al-Al line, at Cu-O 1.80 A
-    (or at the midpoint when the Cu are further apart than two such bonds).
+    1 Cu: the Cu+ alone. 2 Cu: the [Cu-O-Cu]2+ unit, its Cu...Cu axis first aimed at
+    the second Al's side, fitted at phi = 0 and then turned by ``phi`` about the
+    Al1-Al2 axis (keeps Cu1-Al1). 3 Cu: the [Cu3(mu-O)3]2+ hexagon, its centre toward
+    the placement target and its plane turned by ``spin`` about that line.
     """
-    al1, al2 = al_xyz
-    flat = GridPoint(point.model, point.point, point.cu_al)
-    axis = al2 - al1
-    cus = [
-        al1 + _rotate(_cu_near_al(atoms, ring, al, spec, flat, where) - al1, axis, point.tilt + point.phi)
-        for al in (al1, al2)
-    ]
-    middle = (cus[0] + cus[1]) / 2
-    half = np.linalg.norm(cus[1] - cus[0]) / 2
-    away = _unit(_perpendicular(middle - (al1 + al2) / 2, cus[1] - cus[0]))
-    o = middle + np.sqrt(max(CU2O_BOND**2 - half**2, 0.0)) * away
-    return cus, [o]
-
-
-def _cu3o3(atoms, ring, al_xyz, spec, point, where):
-    """Planar [Cu3(mu-O)3]2+: Cu1 at ``cu_al`` from Al1, the ring toward the target.
-
-    Cu1 is placed as a single Cu would be; the Cu3O3 centre lies one Cu-O bond beyond
-    Cu1 toward the placement target (ring centre or channel axis), and ``spin`` turns
-    the Cu3O3 plane about the Cu1 -> centre line.
-    """
+    n_cu = int(spec["n_cu"])
+    unit = unit_template(n_cu)
+    normal = open_normal(atoms, ring)
     al1 = al_xyz[0]
-    normal = _open_normal(atoms, ring)
-    cu1 = _cu_near_al(atoms, ring, al1, spec, point, where)
-    toward = _target(atoms, ring, al1, spec) - cu1
-    u = _unit(toward) if np.linalg.norm(toward) > 0.5 else _unit(cu1 - al1)
-    centre = cu1 + CU3O3_BOND * u
-    w = _rotate(_unit(_perpendicular(normal, u)), u, float(spec.get("spin", 0.0)))
-    vertices = [
-        centre + CU3O3_BOND * (np.cos(np.radians(a)) * u + np.sin(np.radians(a)) * w)
-        for a in (180.0, 240.0, 300.0, 0.0, 60.0, 120.0)
-    ]
-    return vertices[0::2], vertices[1::2]  # Cu at 180/300/60 deg, O between
+    direction = _start_direction(atoms, ring, al1, spec, point.tilt)
+    cu1 = al1 + point.cu_al * direction
+    if n_cu == 1:
+        orientation = np.eye(3)
+    elif n_cu == 2:
+        partner = al_xyz[1] + REFERENCE_DISTANCE * _start_direction(atoms, ring, al_xyz[1], spec, point.tilt)
+        orientation = _frame(partner - cu1, normal)
+    else:
+        toward = _target(atoms, ring, al1, spec) - cu1
+        u = _unit(toward) if np.linalg.norm(toward) > 0.5 else direction
+        w = _rotate(_unit(_perpendicular(normal, u)), u, float(spec.get("spin", 0.0)))
+        orientation = _frame(u, w)
+    centre = None
+    if spec.get("centre") == "channel_axis":
+        centre = _nearest_axis_point(atoms, al1, ring.channel)
+    env = site_environment(
+        atoms, cu1, al1, al_xyz[1] if n_cu > 1 else None, centre_target=centre,
+        free_drift=spec.get("free_drift"),
+    )
+    xyz = fit_unit(unit, env, point.cu_al, direction, normal, orientation)
+    if n_cu == 2 and point.phi:
+        # phi turns the chain about the Al1-Al2 axis: the dihedral Al2-Al1-Cu1-Cu2
+        # moves by phi from the phi = 0 fit; the unit is refitted holding that
+        # dihedral, so a turned chain still binds its O and clears the framework
+        target = chain_dihedral(al_xyz[1], al1, xyz[0], xyz[1]) + point.phi
+        xyz = fit_unit(unit, env, point.cu_al, direction, normal, orientation, dihedral=target % 360.0)
+    return list(unit.symbols), xyz
 
 
 # ----------------------------------------------------------------------- checks
@@ -523,31 +506,57 @@ def nearest_ring(atoms: Atoms, xyz: np.ndarray, rings=None) -> Ring:
     if rings is None:
         _, rings = _framework_and_rings()
     cell = np.asarray(atoms.cell)
-    best, best_d = None, np.inf
-    for ring in rings:
+
+    def relative_distance(ring):
         t = ring.t_positions(atoms)
         centroid = t.mean(axis=0)
         frac = np.linalg.solve(cell.T, xyz - centroid)
         d = np.linalg.norm((frac - np.round(frac)) @ cell)
-        d /= np.linalg.norm(t - centroid, axis=1).mean()
-        if d < best_d:
-            best, best_d = ring, d
-    return best
+        return d / np.linalg.norm(t - centroid, axis=1).mean()
+
+    return stable_min(rings, relative_distance, lambda ring: (ring.label, *position_key(ring.centroid(atoms))))
 
 
 def ring_matches_class(ring: Ring, ring_class: str) -> bool:
     """Whether a ring belongs to a Cu-site class.
 
     The ring classes ("8.12", "8.8", "6.12", "5.12") are single rings: the label must
-    match. The channel classes ("12", "8") are the channel: any ring lining it counts
-    (a Cu in the 12-ring channel sits next to its 5-, 6- and 8-rings).
+    match. The channel classes ("12", "8") are the channel: a ring lining it counts (a
+    Cu in the 12-ring channel sits next to its 5- and 6-rings), but a window is its own
+    class: an "8.8" side-pocket window is class 8.8, never class 8, and an "8.12"
+    window never class 12.
     """
+    if ring.kind == "window" and ring.label != ring_class:
+        return False
     if ring_class in ("12", "8"):
         return ring.channel == ring_class
     return ring.label == ring_class
 
 
+def cu_centroid(atoms: Atoms) -> np.ndarray:
+    """Centroid of the Cu atoms, each taken at its periodic image nearest to the first.
+
+    A wrapped cell can put the two Cu of one unit on opposite faces; their plain mean
+    would lie across the cell.
+    """
+    cu = np.flatnonzero(np.array(atoms.get_chemical_symbols()) == "Cu")
+    cell = np.asarray(atoms.cell)
+    rel = atoms.positions[cu] - atoms.positions[cu[0]]
+    frac = np.linalg.solve(cell.T, rel.T).T
+    return atoms.positions[cu[0]] + ((frac - np.round(frac)) @ cell).mean(axis=0)
+
+
 def centre_matches_class(atoms: Atoms, ring_class: str, rings=None) -> bool:
-    """Whether the Cu centroid of a structure sits nearest to a ring of its class."""
-    cu = atoms.positions[[i for i, s in enumerate(atoms.get_chemical_symbols()) if s == "Cu"]]
-    return ring_matches_class(nearest_ring(atoms, cu.mean(axis=0), rings), ring_class)
+    """Whether the Cu centroid of a structure sits at a ring or channel of its class.
+
+    Ring classes: the nearest ring (:func:`nearest_ring`) has the class's label.
+    Channel classes ("12", "8"): the nearest channel axis is that channel's and the
+    nearest ring is no window of another class (see :func:`ring_matches_class`).
+    """
+    centre = cu_centroid(atoms)
+    ring = nearest_ring(atoms, centre, rings)
+    if ring_class in ("12", "8"):
+        if ring.kind == "window" and ring.label != ring_class:
+            return False
+        return nearest_channel(atoms, centre)[0] == ring_class
+    return ring_matches_class(ring, ring_class)

@@ -24,6 +24,7 @@ import numpy as np
 from ase import Atoms
 
 from cumor.framework import framework_facts, t_indices, t_o_t_edges
+from cumor.tiebreak import canonical_sign, position_key, stable_max, stable_min
 
 Node = tuple[int, tuple[int, int, int]]  # (atom index, cell shift)
 
@@ -74,10 +75,14 @@ class Ring:
         return self.t_positions(atoms).mean(axis=0)
 
     def normal(self, atoms: Atoms) -> np.ndarray:
-        """Unit normal of the ring's best-fit plane (smallest principal axis)."""
+        """Unit normal of the ring's best-fit plane (smallest principal axis).
+
+        The sign of an SVD vector depends on the LAPACK kernel; it is fixed by
+        :func:`cumor.tiebreak.canonical_sign` so every machine gets the same normal.
+        """
         xyz = self.t_positions(atoms)
         _, _, vt = np.linalg.svd(xyz - xyz.mean(axis=0))
-        return vt[-1]
+        return canonical_sign(vt[-1])
 
     @property
     def t_indices(self) -> list[int]:
@@ -91,10 +96,18 @@ def _positions(atoms: Atoms, nodes) -> np.ndarray:
 
 
 def _adjacency(atoms: Atoms) -> dict[int, list[tuple[int, tuple, int]]]:
-    """T -> [(neighbour T, cell shift, bridging O)] for the periodic T-O-T graph."""
+    """T -> [(neighbour T, cell shift, bridging O)] for the periodic T-O-T graph.
+
+    Neighbours are listed in the order of their (lifted) positions, not in the order
+    ASE's neighbour list returns them: that order comes from an unstable sort and
+    differs between CPUs, and the breadth-first ring searches follow it.
+    """
+    cell = np.asarray(atoms.cell)
     adj: dict[int, list[tuple[int, tuple, int]]] = {int(t): [] for t in t_indices(atoms)}
     for ta, o, tb, shift in t_o_t_edges(atoms):
         adj[ta].append((tb, tuple(int(x) for x in shift), o))
+    for ta, neighbours in adj.items():
+        neighbours.sort(key=lambda n: position_key(atoms.positions[n[0]] + np.asarray(n[1]) @ cell))
     return adj
 
 
@@ -136,8 +149,37 @@ def _o_nodes(atoms: Atoms, nodes: list[Node], oxygens: list[Node]) -> list[Node]
 
 
 def _make_ring(atoms, adj, nodes: list[Node], kind: str, axis: str = "") -> Ring:
+    nodes = _canonical_order(atoms, nodes)
     oxygens = _o_nodes(atoms, nodes, _bridging_oxygens(adj, nodes))
     return Ring(len(nodes), tuple(nodes), tuple(oxygens), kind, axis=axis)
+
+
+def _node_key(atoms: Atoms, node: Node) -> tuple:
+    """Crystallographic label, then rounded position: orders ring nodes on any machine."""
+    xyz = atoms.positions[node[0]] + np.asarray(node[1]) @ np.asarray(atoms.cell)
+    return (str(atoms.arrays["site"][node[0]]) if "site" in atoms.arrays else "", *position_key(xyz))
+
+
+def _canonical_order(atoms: Atoms, nodes: list[Node]) -> list[Node]:
+    """The ring in one periodic image, from one start node, in one direction.
+
+    The image puts the centroid in [0, 1) fractional coordinates; the cycle starts at
+    the node with the smallest :func:`_node_key` and runs toward the smaller-keyed of
+    its two ring neighbours. A ring found from any start, in either direction or in
+    any image therefore comes out the same, so "the first T1 of the ring" and
+    "``separation`` T atoms on" mean the same atoms everywhere.
+    """
+    cell = np.asarray(atoms.cell)
+    centroid = _positions(atoms, nodes).mean(axis=0)
+    frac = np.round(np.linalg.solve(cell.T, centroid), 6)
+    move = tuple(int(x) for x in -np.floor(frac))
+    nodes = [(i, _shift(s, move)) for i, s in nodes]
+    n = len(nodes)
+    start = stable_min(range(n), lambda k: 0.0, lambda k: _node_key(atoms, nodes[k]))
+    forward = _node_key(atoms, nodes[(start + 1) % n])
+    backward = _node_key(atoms, nodes[(start - 1) % n])
+    step = 1 if forward <= backward else -1
+    return [nodes[(start + step * k) % n] for k in range(n)]
 
 
 # --------------------------------------------------------------------------- walls
@@ -375,7 +417,9 @@ def distance_to_channel(atoms: Atoms, xyz: np.ndarray, channel: str) -> float:
 def nearest_channel(atoms: Atoms, xyz: np.ndarray) -> tuple[str, float]:
     """The channel whose axis is nearest to ``xyz`` and that distance."""
     names = sorted({c["name"] for c in framework_facts()["channels"]})
-    return min(((n, distance_to_channel(atoms, xyz, n)) for n in names), key=lambda x: x[1])
+    return stable_min(
+        [(n, distance_to_channel(atoms, xyz, n)) for n in names], lambda x: x[1], lambda x: (x[0],)
+    )
 
 
 def find_rings(atoms: Atoms, max_wall_size: int = 7) -> list[Ring]:
@@ -404,7 +448,10 @@ def find_rings(atoms: Atoms, max_wall_size: int = 7) -> list[Ring]:
         for ring in find_windows_around(atoms, point, direction, max_size=8, max_radius=5.5):
             rings.setdefault(_canonical(list(ring.nodes)), ring)
     labelled = [r if r.label else _label_by_channel(atoms, r) for r in rings.values()]
-    return sorted(labelled, key=lambda r: (r.label, *_wrapped_centroid(atoms, r)))
+    keys = [(r.label, *_wrapped_centroid(atoms, r)) for r in labelled]
+    if len(set(keys)) != len(keys):
+        raise ValueError("find_rings: two rings share a label and a centroid; ring_index would be ambiguous")
+    return [r for _, r in sorted(zip(keys, labelled), key=lambda kr: kr[0])]
 
 
 def _wrapped_centroid(atoms: Atoms, ring: Ring) -> tuple:
@@ -439,10 +486,21 @@ def facing_channel(atoms: Atoms, ring: Ring) -> str:
     is the one the ring lines. Nearest-axis distance from the centroid alone would
     mislabel rings that sit between a wide and a narrow channel.
     """
+    return nearest_channel(atoms, ring.centroid(atoms) + PROBE_DISTANCE * open_normal(atoms, ring))[0]
+
+
+def open_normal(atoms: Atoms, ring: Ring) -> np.ndarray:
+    """Ring normal oriented toward the face with more clearance.
+
+    Clearances are compared at 1e-4 A; a ring open equally on both faces (a channel
+    window on a mirror plane) keeps the canonical sign of :meth:`Ring.normal`.
+    """
     centroid, normal = ring.centroid(atoms), ring.normal(atoms)
-    probes = [centroid + s * PROBE_DISTANCE * normal for s in (1.0, -1.0)]
-    best = max(probes, key=lambda p: clearance(atoms, p))
-    return nearest_channel(atoms, best)[0]
+    return stable_max(
+        (normal, -normal),
+        lambda n: clearance(atoms, centroid + PROBE_DISTANCE * n),
+        lambda n: tuple(-x for x in position_key(n)),
+    )
 
 
 def clearance(atoms: Atoms, xyz: np.ndarray) -> float:

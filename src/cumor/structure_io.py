@@ -93,7 +93,7 @@ def _checked(atoms: Atoms, where: str) -> Atoms:
     for key in ("cu_al", "tilt", "phi"):
         if key in atoms.info:
             atoms.info[key] = float(atoms.info[key])
-    for key in ("cu_indices", "fixed", "al_indices", "o_extra_indices", "grid_pair"):
+    for key in ("cu_indices", "fixed", "al_indices", "o_extra_indices", "grid_pair", "grid_dihedral"):
         if key in atoms.info:
             atoms.info[key] = [int(i) for i in _as_list(atoms.info[key])]
     return atoms

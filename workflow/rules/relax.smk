@@ -1,5 +1,5 @@
 rule relax:
-    """Relax one batch of structures with LAMMPS (cell fixed; Cu and its Al held at the grid geometry)."""
+    """Relax one batch of structures (cell fixed; CHGNet by default; grid values held by restraints)."""
     input:
         structures=f"{RESULTS}/structures/{{model}}/{{batch}}.extxyz",
     output:
@@ -13,14 +13,16 @@ rule relax:
     conda:
         "../../envs/relax.yaml"
     threads: 1
-    # Measured (test config, max_steps 200): 2-3 s per structure, ~120 MB RSS.
+    # Measured with CHGNet (fmax 0.05, free_radius 6 A, 1 thread, 2 cores loaded):
+    # 17-30 CPU s per structure, 40-63 optimiser steps, ~1 GB RSS with torch.
     resources:
-        mem_mb=512,
+        mem_mb=2048,
         runtime=RUNTIME["relax"],
     params:
         forcefield=config["relax"]["forcefield"],
         fmax=config["relax"]["fmax"],
         max_steps=config["relax"]["max_steps"],
+        free_radius=config["relax"]["free_radius"],
     script:
         "../scripts/relax_structure.py"
 

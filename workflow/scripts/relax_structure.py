@@ -12,6 +12,7 @@ with job_log(snakemake.log[0]) as log:  # noqa: F821 (snakemake injects it)
         forcefield_from_config(params.forcefield),
         fmax=params.fmax,
         max_steps=params.max_steps,
+        free_radius=params.free_radius,
         # LAMMPS logs sit beside the job log: <model>/<batch>.<point>.lammps.log
         lammps_log_stem=str(snakemake.log[0]).removesuffix(".log"),  # noqa: F821
     )

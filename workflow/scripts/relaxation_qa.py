@@ -18,8 +18,11 @@ with job_log(snakemake.log[0]) as log:  # noqa: F821 (snakemake injects it)
         table.to_csv(tmp, index=False)
     plot_relaxation_qa(table, [out.png, out.pdf])
     flagged = table[table["flagged"]]
+    coordinated, total = int(table["n_cu_coordinated"].sum()), int(table["n_cu"].sum())
+    log.info("%d of %d Cu coordinated (%.1f %%)", coordinated, total, 100 * coordinated / total)
     log.info("%d structures, %d flagged (kept in the data set):", len(table), len(flagged))
     for _, row in flagged.iterrows():
-        log.info("  %s framework_broken=%s cu_off_grid=%s not_converged=%s",
-                 row.structure_id, row.flag_framework_broken, row.flag_cu_off_grid,
-                 row.flag_not_converged)
+        log.info("  %s framework_broken=%s cu_off_grid=%s not_converged=%s cu_uncoordinated=%s"
+                 " (off class: %s)", row.structure_id, row.flag_framework_broken,
+                 row.flag_cu_off_grid, row.flag_not_converged, row.flag_cu_uncoordinated,
+                 row.flag_off_class)
