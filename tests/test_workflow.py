@@ -486,11 +486,11 @@ def test_engine_failure_is_listed_by_the_dataset_rule(checkout):
     """A FEFF crash on one structure (a cluster with only the absorber) does not stop
     the other; the dataset rule names the missing structure and refuses, unless
     dataset.allow_missing is set."""
-    # 8_1Cu p000 has two O within 2.5 A of Cu, p049 none: FEFF quits on p049 with
-    # "Cannot determine Norman radius" (measured: < 1 s per failure).
+    # 12.8_1Cu p000 has two O within 2.5 A of Cu (2.20, 2.21 A), p049 none (nearest
+    # 2.86 A): FEFF quits on p049 with "Cannot determine Norman radius" (< 1 s).
     (checkout / "crash.yaml").write_text(
         "results: results/crash\n"
-        "select: {models: [8_1Cu], max_points_per_model: 2}\n"
+        "select: {models: [12.8_1Cu], max_points_per_model: 2}\n"
         "batching: {points_per_job: 1}\n"
         "relax: {enabled: false}\n"
         "xanes: {feff: {cluster_radius: 2.5}}\n"
@@ -501,12 +501,12 @@ def test_engine_failure_is_listed_by_the_dataset_rule(checkout):
     log = run.stdout + run.stderr
     assert run.returncode != 0
     assert "1 structure(s) have no spectrum" in log
-    assert "8_1Cu/p049: EngineError: FEFF failed" in log and "Norman radius" in log
+    assert "12.8_1Cu/p049: EngineError: FEFF failed" in log and "Norman radius" in log
     assert "dataset.allow_missing" in log
     assert not (checkout / target).exists()
     # The other structure's spectrum was made and kept.
     (record,) = json.loads(
-        (checkout / "results/crash/spectra/feff/8_1Cu/b000.json").read_text())["records"]
+        (checkout / "results/crash/spectra/feff/12.8_1Cu/b000.json").read_text())["records"]
     assert record["meta"]["point"] == "p000" and "error" not in record
 
     (checkout / "allow.yaml").write_text("dataset: {allow_missing: true}\n")
@@ -514,5 +514,5 @@ def test_engine_failure_is_listed_by_the_dataset_rule(checkout):
                      "allow.yaml")
     assert run.returncode == 0, run.stderr[-3000:]
     table = pd.read_parquet(checkout / target)
-    assert table["structure_id"].tolist() == ["8_1Cu/p000"]
-    assert "missing 8_1Cu/p049" in (checkout / "results/crash/logs/dataset/feff.log").read_text()
+    assert table["structure_id"].tolist() == ["12.8_1Cu/p000"]
+    assert "missing 12.8_1Cu/p049" in (checkout / "results/crash/logs/dataset/feff.log").read_text()
