@@ -254,17 +254,19 @@ def test_counts_per_class(default_structures):
     assert set(counts) == set(RING_CLASSES)
 
 
-def test_phi_rotation_keeps_both_cu_al_distances(mor_rings):
+def test_phi_turns_the_chain_dihedral_and_keeps_cu_al(mor_rings):
     spec = CONFIG["models"]["8.12.3Si_2Cu"]
     points = [p for p in model_grid("8.12.3Si_2Cu", spec) if p.cu_al == spec["grid"]["cu_al"]["min"]]
     assert len(points) == 9  # the nine phi values at one distance
-    cu2_al2 = set()
+    dihedrals = {}
     for point in points:
         atoms = build_cu_model(spec, point, rings=mor_rings)
         (cu1, cu2), (al1, al2) = atoms.info["cu_indices"], atoms.info["al_indices"]
         assert atoms.get_distance(cu1, al1, mic=True) == pytest.approx(point.cu_al, abs=1e-6)
-        cu2_al2.add(round(atoms.get_distance(cu2, al2, mic=True), 6))
-    assert len(cu2_al2) == 1  # phi turns the unit about the Al1-Al2 axis
+        assert atoms.info["grid_dihedral"] == [al2, al1, cu1, cu2]
+        dihedrals[point.phi] = atoms.get_dihedral(al2, al1, cu1, cu2, mic=True)
+    for phi, value in dihedrals.items():  # phi moves the dihedral from its phi = 0 fit
+        assert (value - dihedrals[0.0] - phi + 180) % 360 - 180 == pytest.approx(0.0, abs=0.5), phi
 
 
 def test_grid_points_are_stable_and_named():
