@@ -74,12 +74,13 @@ if POINTS_PER_JOB != config["batching"]["points_per_job"]:
     )
 BATCHES = batch_table(STRUCTURES, POINTS_PER_JOB)
 BATCH_OF = {(p.model, p.point): b for (_, b), pts in BATCHES.items() for p in pts}
-# Minutes per batch job (SLURM runtime), from measured seconds per structure:
-# building <1 s, relaxing 2-3 s. Spectrum jobs: per engine and mode, see
-# xanes_runtime and cumor.resources.
+# Minutes per batch job (SLURM runtime), from measured seconds per structure (2 loaded
+# cores): building 0.1-1.7 s (2-Cu phi points fit twice); relaxing with CHGNet 17-30 CPU s
+# (40-63 steps) plus ~10 s to load the model, sized 1.5 x (0.5 min + 0.5 min per point).
+# Spectrum jobs: per engine and mode, see xanes_runtime and cumor.resources.
 RUNTIME = {
-    "structure": max(1, math.ceil(POINTS_PER_JOB * 0.05)),
-    "relax": max(1, math.ceil(POINTS_PER_JOB * 0.1)),
+    "structure": max(1, math.ceil(POINTS_PER_JOB * 0.1)),
+    "relax": math.ceil(1.5 * (0.5 + 0.5 * POINTS_PER_JOB)),
 }
 #: Longest runtime (minutes) a SLURM partition commonly allows (7 days); a job
 #: estimated beyond is reported before any job runs.
