@@ -46,7 +46,6 @@ def test_validated_config_is_what_the_rules_see():
     config = validated_config(ROOT / "config" / "config.yaml")
     spec = config["models"]["8.12_1Cu"]
     assert spec["class_check"] is True and spec["free_drift"] is None  # schema defaults filled
-    assert spec["centre"] == "placement"
 
 
 def test_unknown_ring_named():

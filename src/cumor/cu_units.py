@@ -120,8 +120,6 @@ class Environment:
     tetrahedral: np.ndarray
     anchor_al: np.ndarray
     second_al: np.ndarray | None
-    #: Where the model wants the Cu centroid (None: where the placement rule puts it).
-    centre: np.ndarray | None = None
     #: How far (A) the centroid may leave it at no cost (None: FREE_DRIFT by n_cu).
     free_drift: float | None = None
 
@@ -188,15 +186,14 @@ def fit_unit(
         return cu1 + unit.local @ (turn @ orientation).T
 
     is_cu = np.array([sym == "Cu" for sym in unit.symbols])
-    designed = env.centre if env.centre is not None else place(np.zeros(n_free))[is_cu].mean(axis=0)
+    designed = place(np.zeros(n_free))[is_cu].mean(axis=0)
 
-    free_turn = env.centre is not None  # a centred unit may turn to fit its pore
     free_drift = FREE_DRIFT[unit.n_cu] if env.free_drift is None else float(env.free_drift)
 
     def cost(x):
         xyz = place(x)
         drift = max(np.linalg.norm(xyz[is_cu].mean(axis=0) - designed) - free_drift, 0.0)
-        total = _misfit(unit, env, xyz) + _bounds_penalty(unit, x, free_turn) + (drift / DRIFT_SCALE) ** 2
+        total = _misfit(unit, env, xyz) + _bounds_penalty(unit, x) + (drift / DRIFT_SCALE) ** 2
         if dihedral is not None:
             off = (chain_dihedral(env.second_al, env.anchor_al, xyz[0], xyz[1]) - dihedral + 180.0) % 360.0 - 180.0
             total += (off / DIHEDRAL_SCALE) ** 2
@@ -206,21 +203,21 @@ def fit_unit(
     # local refinement from the best start: deterministic, no random restarts. If that
     # pose still has a hard clash, the best three starts of a finer scan are refined
     # too and the lowest-cost result wins.
-    coarse = _starts(unit, free_turn, n_free, 20.0, (-15.0, 0.0, 15.0))
+    coarse = _starts(unit, n_free, 20.0, (-15.0, 0.0, 15.0))
     xyz, value = _refine(cost, place, coarse, 1)
     if _hard_clash(unit, env, xyz):
-        fine = _starts(unit, free_turn, n_free, 10.0, (-30.0, -15.0, 0.0, 15.0, 30.0))
+        fine = _starts(unit, n_free, 10.0, (-30.0, -15.0, 0.0, 15.0, 30.0))
         xyz2, value2 = _refine(cost, place, fine, 8)
         if round(value2, 6) < round(value, 6):
             xyz = xyz2
     return xyz
 
 
-def _starts(unit, free_turn, n_free, elevation_step, azimuths) -> list[np.ndarray]:
+def _starts(unit, n_free, elevation_step, azimuths) -> list[np.ndarray]:
     starts = []
     for e in np.arange(-MAX_ELEVATION, MAX_ELEVATION + 1e-9, elevation_step):
         for a in azimuths:
-            for turn in _orientation_starts(unit, free_turn):
+            for turn in _orientation_starts(unit):
                 starts.append(np.concatenate([[e, a], turn])[:n_free])
     return starts
 
@@ -252,18 +249,18 @@ def _simplex(x0: np.ndarray, step: float = 5.0) -> np.ndarray:
     return np.vstack([x0] + [x0 + step * np.eye(len(x0))[k] for k in range(len(x0))])
 
 
-def _orientation_starts(unit: Unit, free_turn: bool = False) -> list[np.ndarray]:
+def _orientation_starts(unit: Unit) -> list[np.ndarray]:
     if unit.n_cu == 1:
         return [np.zeros(3)]
-    if unit.n_cu == 3 and not free_turn:  # near the variant's designed orientation
+    if unit.n_cu == 3:  # near the variant's designed orientation
         return [np.array(v, float) for v in ((0, 0, 0), (0, 0, 30), (0, 0, -30))]
     return [np.array(v, float) for v in ((0, 0, 0), (0, 0, 60), (0, 0, -60), (60, 0, 0), (-60, 0, 0), (0, 60, 0), (0, -60, 0))]
 
 
-def _bounds_penalty(unit: Unit, x: np.ndarray, free_turn: bool = False) -> float:
+def _bounds_penalty(unit: Unit, x: np.ndarray) -> float:
     over = max(abs(x[0]) - MAX_ELEVATION, 0.0) + max(abs(x[1]) - MAX_AZIMUTH, 0.0)
     penalty = (over / 5.0) ** 2 + AZIMUTH_WEIGHT * (x[1] / AZIMUTH_SCALE) ** 2
-    if unit.n_cu == 3 and not free_turn:
+    if unit.n_cu == 3:
         penalty += ORIENTATION_WEIGHT * float(np.sum((x[2:5] / ORIENTATION_SCALE) ** 2))
     return penalty
 
@@ -298,7 +295,7 @@ def _misfit(unit: Unit, env: Environment, xyz: np.ndarray) -> float:
 
 
 def site_environment(atoms, centre: np.ndarray, anchor_al: np.ndarray, second_al=None,
-                     radius: float = 12.0, centre_target=None, free_drift=None) -> Environment:
+                     radius: float = 12.0, free_drift=None) -> Environment:
     """Framework O and T atoms (all periodic images) within ``radius`` of ``centre``.
 
     The Cu and extra-framework O already in ``atoms`` (none while building) are left out.
@@ -316,6 +313,5 @@ def site_environment(atoms, centre: np.ndarray, anchor_al: np.ndarray, second_al
         tetrahedral=images[near & np.isin(kinds, ["Si", "Al"])],
         anchor_al=np.asarray(anchor_al, float),
         second_al=None if second_al is None else np.asarray(second_al, float),
-        centre=None if centre_target is None else np.asarray(centre_target, float),
         free_drift=free_drift,
     )

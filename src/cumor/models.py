@@ -25,8 +25,7 @@ lines), ``face`` (out of the AlO4 face that looks toward the ring or channel, ``
 Cu1 sits at exactly the grid's Cu-Al distance from Al1; the unit's elevation, a small
 azimuth change and (2 and 3 Cu) its orientation are then fitted so that every Cu binds
 framework O at the measured 2.0 A without crowding Si/Al or O, the Cu centroid staying
-near where the rule put it (``free_drift``; ``centre: channel_axis`` aims it at the
-channel axis instead). The relaxation then holds only the grid values (Cu1-Al1 and, for
+near where the rule put it (``free_drift``). The relaxation then holds only the grid values (Cu1-Al1 and, for
 2 Cu, the chain rotation) by restraints; every atom moves.
 
 Distances (`cu_al_reading` in the config). The grid value is always the Cu1-Al1 distance.
@@ -450,13 +449,7 @@ def _place_unit(atoms, ring, al_xyz, spec, point, where):
         u = _unit(toward) if np.linalg.norm(toward) > 0.5 else direction
         w = _rotate(_unit(_perpendicular(normal, u)), u, float(spec.get("spin", 0.0)))
         orientation = _frame(u, w)
-    centre = None
-    if spec.get("centre") == "channel_axis":
-        centre = _nearest_axis_point(atoms, al1, ring.channel)
-    env = site_environment(
-        atoms, cu1, al1, al_xyz[1] if n_cu > 1 else None, centre_target=centre,
-        free_drift=spec.get("free_drift"),
-    )
+    env = site_environment(atoms, cu1, al1, al_xyz[1] if n_cu > 1 else None, free_drift=spec.get("free_drift"))
     xyz = fit_unit(unit, env, point.cu_al, direction, normal, orientation)
     if n_cu == 2 and point.phi:
         # phi turns the chain about the Al1-Al2 axis: the dihedral Al2-Al1-Cu1-Cu2
